@@ -1,0 +1,41 @@
+# The README's two commands: `make run` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint bench seed clean
+
+# Runtime packages only; re-installed when requirements.txt changes.
+$(BIN)/.runtime: requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "microblog needs Python 3.11 or newer"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+		{ echo "Could not create $(VENV): on Debian/Ubuntu install python3-venv first"; exit 1; }
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $@
+
+# Runtime plus test tools.
+$(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $@
+
+run: $(BIN)/.runtime
+	$(BIN)/flask db upgrade
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: $(BIN)/.dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.dev
+	$(BIN)/ruff check .
+
+seed: $(BIN)/.runtime
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed
+
+bench: $(BIN)/.dev
+	$(BIN)/python -m bench.pages
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,81 @@
+"""The application factory."""
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from flask import Flask
+
+from app.extensions import bootstrap, csrf, db, login, mail, migrate
+from config import Config
+
+__all__ = ["create_app", "db"]
+
+
+def create_app(config_class: type = Config) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_class)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    configure_secret_key(app)
+    configure_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def configure_secret_key(app: Flask) -> None:
+    """Without SECRET_KEY, generate one once and keep it in the instance folder,
+    so sessions survive restarts and every worker process shares it."""
+    if app.config.get("SECRET_KEY"):
+        return
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=app.instance_path)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)  # atomic: a worker racing us keeps the first key
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    app.config["SECRET_KEY"] = path.read_text().strip()
+    app.logger.warning(
+        "SECRET_KEY is not set: using the generated key in %s. Set SECRET_KEY in production.", path
+    )
+
+
+def configure_database(app: Flask) -> None:
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "microblog.db")
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    login.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    with app.app_context():
+        from app.db_events import configure_engine
+
+        configure_engine(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import seed
+
+    app.cli.add_command(seed)

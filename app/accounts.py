@@ -1,0 +1,68 @@
+"""Account rules shared by the web forms and the API: uniqueness checks, and
+saving with the database's unique indexes as the final word."""
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from wtforms.validators import DataRequired, Length, Regexp
+
+from app.extensions import db
+from app.models import User
+
+USERNAME_TAKEN = "This username is already taken. Please use a different username."
+EMAIL_TAKEN = "This email address is already registered. Please use a different one."
+
+USERNAME_RULES = [
+    DataRequired(),
+    Length(min=1, max=64),
+    # ASCII only: usernames live in URLs, and lower() must agree between
+    # Python, SQLite and PostgreSQL for case-insensitive uniqueness to hold.
+    Regexp(
+        r"^[A-Za-z0-9_.-]+$",
+        message="Usernames may contain only letters, digits, dots, dashes and underscores.",
+    ),
+]
+
+# Which field a unique-index violation belongs to, by the index's name (it
+# appears in the error text on both SQLite and PostgreSQL).
+_UNIQUE_INDEXES = {
+    "ix_user_username_lower": ("username", USERNAME_TAKEN),
+    "ix_user_email_lower": ("email", EMAIL_TAKEN),
+}
+
+
+class DuplicateAccount(Exception):
+    """A username or email collided with another account's at commit time."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def username_taken(username: str, exclude_id: int | None = None) -> bool:
+    query = User.by_username(username).with_only_columns(User.id)
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def email_taken(email: str, exclude_id: int | None = None) -> bool:
+    query = User.by_email(email).with_only_columns(User.id)
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def commit_account() -> None:
+    """Commit the session. When two requests passed validation at once, the
+    unique index rejects the later one: roll back and raise DuplicateAccount
+    so the caller can show the same message the validator would have."""
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        text = str(exc.orig)
+        for index, (field, message) in _UNIQUE_INDEXES.items():
+            if index in text:
+                raise DuplicateAccount(field, message) from exc
+        raise

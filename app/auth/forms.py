@@ -1,0 +1,48 @@
+"""Account forms: register, log in, reset a password."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from app.accounts import EMAIL_TAKEN, USERNAME_RULES, USERNAME_TAKEN, email_taken, username_taken
+
+PASSWORD_RULES = [DataRequired(), Length(min=8, max=128, message="Passwords must be 8 to 128 characters long.")]
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    remember_me = BooleanField("Remember Me")
+    submit = SubmitField("Sign In")
+
+
+class RegistrationForm(FlaskForm):
+    username = StringField("Username", validators=USERNAME_RULES)
+    email = StringField("Email", validators=[DataRequired(), Length(max=120), Email()])
+    password = PasswordField("Password", validators=PASSWORD_RULES)
+    password2 = PasswordField(
+        "Repeat Password", validators=[DataRequired(), EqualTo("password", message="Passwords must match.")]
+    )
+    submit = SubmitField("Register")
+
+    def validate_username(self, username: StringField) -> None:
+        if username_taken(username.data):
+            raise ValidationError(USERNAME_TAKEN)
+
+    def validate_email(self, email: StringField) -> None:
+        if email_taken(email.data):
+            raise ValidationError(EMAIL_TAKEN)
+
+
+class ResetPasswordRequestForm(FlaskForm):
+    email = StringField("Email", validators=[DataRequired(), Length(max=120), Email()])
+    submit = SubmitField("Request Password Reset")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("Password", validators=PASSWORD_RULES)
+    password2 = PasswordField(
+        "Repeat Password", validators=[DataRequired(), EqualTo("password", message="Passwords must match.")]
+    )
+    submit = SubmitField("Request Password Reset")
+

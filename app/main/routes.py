@@ -1,0 +1,116 @@
+"""Views for the feed, explore, profiles and following."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from app.accounts import DuplicateAccount, commit_account
+from app.extensions import db
+from app.main.forms import EditProfileForm, EmptyForm, PostForm
+from app.main.pagination import page_number, paginate
+from app.models import Post, User
+
+bp = Blueprint("main", __name__)
+
+
+@bp.before_app_request
+def record_last_seen() -> None:
+    # Written at most once a minute per user, not on every request.
+    if current_user.is_authenticated and current_user.seen():
+        db.session.commit()
+
+
+@bp.route("/", methods=["GET", "POST"])
+@bp.route("/index", methods=["GET", "POST"])
+@login_required
+def index() -> str | Response:
+    form = PostForm()
+    if form.validate_on_submit():
+        db.session.add(Post(body=form.post.data, author=current_user))
+        db.session.commit()
+        flash("Your post is now live!", "success")
+        return redirect(url_for("main.index"))
+    page = page_number()
+    posts = paginate(current_user.following_posts(), page)
+    return render_template("main/index.html", title="Home", form=form, posts=posts, endpoint="main.index")
+
+
+@bp.route("/explore")
+@login_required
+def explore() -> str:
+    page = page_number()
+    posts = paginate(sa.select(Post).order_by(Post.timestamp.desc(), Post.id.desc()), page)
+    return render_template("main/index.html", title="Explore", posts=posts, endpoint="main.explore")
+
+
+@bp.route("/user/<username>")
+@login_required
+def user(username: str) -> str:
+    profile = db.first_or_404(User.by_username(username))
+    page = page_number()
+    posts = paginate(
+        sa.select(Post).where(Post.user_id == profile.id).order_by(Post.timestamp.desc(), Post.id.desc()), page
+    )
+    stats = profile.stats(viewer=current_user)
+    return render_template(
+        "main/user.html", user=profile, stats=stats, posts=posts, form=EmptyForm(), endpoint="main.user"
+    )
+
+
+@bp.route("/edit_profile", methods=["GET", "POST"])
+@login_required
+def edit_profile() -> str | Response:
+    form = EditProfileForm(current_user.id)
+    if form.validate_on_submit():
+        current_user.username = form.username.data
+        current_user.about_me = form.about_me.data
+        try:
+            commit_account()
+        except DuplicateAccount as dup:
+            # Another request took the name after our validator ran.
+            getattr(form, dup.field).errors.append(dup.message)
+        else:
+            flash("Your changes have been saved.", "success")
+            return redirect(url_for("main.edit_profile"))
+    elif request.method == "GET":
+        form.username.data = current_user.username
+        form.about_me.data = current_user.about_me
+    return render_template("main/edit_profile.html", title="Edit Profile", form=form)
+
+
+def _follow_action(username: str, follow: bool) -> Response:
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("main.index"))
+    target = db.session.scalar(User.by_username(username))
+    if target is None:
+        abort(404)
+    if target.id == current_user.id:
+        flash("You cannot follow or unfollow yourself.", "warning")
+    else:
+        (current_user.follow if follow else current_user.unfollow)(target)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # A double click raced us to the same row: the follow stands.
+            db.session.rollback()
+        if follow:
+            flash(f"You are following {target.username}!", "success")
+        else:
+            flash(f"You are not following {target.username}.", "info")
+    return redirect(url_for("main.user", username=target.username))
+
+
+@bp.route("/follow/<username>", methods=["POST"])
+@login_required
+def follow(username: str) -> Response:
+    return _follow_action(username, follow=True)
+
+
+@bp.route("/unfollow/<username>", methods=["POST"])
+@login_required
+def unfollow(username: str) -> Response:
+    return _follow_action(username, follow=False)

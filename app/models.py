@@ -1,0 +1,223 @@
+"""Database models: users, posts and who follows whom."""
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_login import UserMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db, login
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timezone-aware UTC datetime on every backend.
+
+    SQLite drops tzinfo, so values are stored as naive UTC and come back aware:
+    comparing them with ``utcnow()`` then works the same on SQLite and PostgreSQL.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+followers = sa.Table(
+    "followers",
+    db.metadata,
+    sa.Column("follower_id", sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("followed_id", sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    # The primary key serves "whom does X follow"; this serves "who follows X".
+    sa.Index("ix_followers_followed_id", "followed_id"),
+)
+
+
+class ProfileStats(NamedTuple):
+    posts: int
+    followers: int
+    following: int
+    viewer_follows: bool
+
+
+class User(UserMixin, db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64))
+    email: so.Mapped[str] = so.mapped_column(sa.String(120))
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
+    about_me: so.Mapped[str | None] = so.mapped_column(sa.String(140))
+    last_seen: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    posts: so.WriteOnlyMapped[Post] = so.relationship(back_populates="author", passive_deletes=True)
+    following: so.WriteOnlyMapped[User] = so.relationship(
+        secondary=followers,
+        primaryjoin=(followers.c.follower_id == id),
+        secondaryjoin=(followers.c.followed_id == id),
+        back_populates="followers",
+        passive_deletes=True,
+    )
+    followers: so.WriteOnlyMapped[User] = so.relationship(
+        secondary=followers,
+        primaryjoin=(followers.c.followed_id == id),
+        secondaryjoin=(followers.c.follower_id == id),
+        back_populates="following",
+        passive_deletes=True,
+    )
+
+    # Case-insensitive uniqueness, enforced by the database itself: the
+    # validators only give the friendly message, these settle any race.
+    __table_args__ = (
+        sa.Index("ix_user_username_lower", sa.func.lower(username), unique=True),
+        sa.Index("ix_user_email_lower", sa.func.lower(email), unique=True),
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    def set_password(self, password: str) -> None:
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    def avatar(self, size: int) -> str:
+        digest = hashlib.md5(self.email.lower().encode("utf-8")).hexdigest()
+        return f"https://www.gravatar.com/avatar/{digest}?d=identicon&s={size}"
+
+    @staticmethod
+    def by_username(username: str) -> sa.Select[tuple[User]]:
+        return sa.select(User).where(sa.func.lower(User.username) == username.lower())
+
+    @staticmethod
+    def by_email(email: str) -> sa.Select[tuple[User]]:
+        return sa.select(User).where(sa.func.lower(User.email) == email.lower())
+
+    def follow(self, user: User) -> None:
+        if not self.is_following(user):
+            self.following.add(user)
+
+    def unfollow(self, user: User) -> None:
+        if self.is_following(user):
+            self.following.remove(user)
+
+    def is_following(self, user: User) -> bool:
+        query = self.following.select().where(User.id == user.id)
+        return db.session.scalar(query) is not None
+
+    def followers_count(self) -> int:
+        query = sa.select(sa.func.count()).select_from(self.followers.select().subquery())
+        return db.session.scalar(query) or 0
+
+    def following_count(self) -> int:
+        query = sa.select(sa.func.count()).select_from(self.following.select().subquery())
+        return db.session.scalar(query) or 0
+
+    def posts_count(self) -> int:
+        query = sa.select(sa.func.count()).select_from(Post).where(Post.user_id == self.id)
+        return db.session.scalar(query) or 0
+
+    def stats(self, viewer: User | None = None) -> ProfileStats:
+        """Post, follower and following counts, and whether ``viewer`` follows
+        this user, in a single statement (the profile page's budget is tight)."""
+
+        def count(query: sa.Select) -> sa.ScalarSelect:
+            return query.with_only_columns(sa.func.count()).scalar_subquery()
+
+        viewer_follows: sa.ColumnElement = sa.false()
+        if viewer is not None and viewer.id != self.id:
+            viewer_follows = sa.exists().where(
+                followers.c.follower_id == viewer.id, followers.c.followed_id == self.id
+            )
+        row = db.session.execute(
+            sa.select(
+                count(sa.select(Post.id).where(Post.user_id == self.id)),
+                count(sa.select(followers.c.follower_id).where(followers.c.followed_id == self.id)),
+                count(sa.select(followers.c.followed_id).where(followers.c.follower_id == self.id)),
+                viewer_follows,
+            )
+        ).one()
+        return ProfileStats(row[0], row[1], row[2], bool(row[3]))
+
+    def following_posts(self) -> sa.Select[tuple[Post]]:
+        """Own posts and those of followed users, newest first."""
+        followed = sa.select(followers.c.followed_id).where(followers.c.follower_id == self.id)
+        return (
+            sa.select(Post)
+            .where(sa.or_(Post.user_id == self.id, Post.user_id.in_(followed)))
+            .order_by(Post.timestamp.desc(), Post.id.desc())
+        )
+
+    def seen(self, interval_seconds: int = 60) -> bool:
+        """Record a visit, at most once per ``interval_seconds``. Returns True
+        when ``last_seen`` changed (the caller commits)."""
+        now = utcnow()
+        if self.last_seen is None or (now - self.last_seen).total_seconds() >= interval_seconds:
+            self.last_seen = now
+            return True
+        return False
+
+    # Password reset tokens: signed and expiring. The payload carries a digest
+    # of the current password hash, so a token stops working once it is used.
+    def _reset_fingerprint(self) -> str:
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+
+    @staticmethod
+    def _reset_serializer() -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="reset-password")
+
+    def get_reset_password_token(self) -> str:
+        return self._reset_serializer().dumps({"reset_password": self.id, "h": self._reset_fingerprint()})
+
+    @staticmethod
+    def verify_reset_password_token(token: str) -> User | None:
+        max_age = current_app.config.get("RESET_TOKEN_MAX_AGE", 600)
+        try:
+            data = User._reset_serializer().loads(token, max_age=max_age)
+            user_id = int(data["reset_password"])
+        except (BadSignature, KeyError, TypeError, ValueError):
+            return None
+        user = db.session.get(User, user_id)
+        if user is None or data.get("h") != user._reset_fingerprint():
+            return None
+        return user
+
+
+class Post(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    body: so.Mapped[str] = so.mapped_column(sa.String(140))
+    timestamp: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True, default=utcnow)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"))
+    # Every page that shows a post shows its author: load both in one statement.
+    author: so.Mapped[User] = so.relationship(back_populates="posts", lazy="joined", innerjoin=True)
+
+    # Serves profile pages and the feed (posts of a few users, newest first).
+    __table_args__ = (sa.Index("ix_post_user_id_timestamp", "user_id", "timestamp"),)
+
+    def __repr__(self) -> str:
+        return f"<Post {self.body}>"
+
+
+@login.user_loader
+def load_user(user_id: str) -> User | None:
+    try:
+        return db.session.get(User, int(user_id))
+    except ValueError:
+        return None

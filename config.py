@@ -1,0 +1,84 @@
+"""Configuration read from the environment (and a git-ignored ``.env``)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(BASE_DIR / ".env")
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Read a boolean: ``1/true/yes/on`` are true, ``0/false/no/off`` and empty are false."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    value = value.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"", "0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name} must be a boolean (1/0, true/false), got {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {value!r}") from None
+
+
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def database_url(url: str | None) -> str | None:
+    """Normalise a ``DATABASE_URL``: Heroku-style ``postgres://`` and bare
+    ``postgresql://`` both select the psycopg 3 driver that we ship."""
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    # None means: create_app generates one and keeps it in the instance folder.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    # None means: an SQLite file in the instance folder (resolved in create_app).
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    ADMINS = env_list("ADMINS")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or (
+        ADMINS[0] if ADMINS else "microblog@localhost"
+    )
+    POSTS_PER_PAGE = env_int("POSTS_PER_PAGE", 25)
+    LOG_DIR = os.environ.get("LOG_DIR") or str(BASE_DIR / "logs")
+    # Werkzeug's default (scrypt) unless overridden; the tests lower the cost.
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD") or "scrypt"
+    RESET_TOKEN_MAX_AGE = env_int("RESET_TOKEN_MAX_AGE", 600)
+    BOOTSTRAP_SERVE_LOCAL = True  # never load Bootstrap from a CDN
+    SQLALCHEMY_RECORD_QUERIES = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes, for tests only
+    MAIL_SERVER = None
+    MAIL_SUPPRESS_SEND = False
+    ADMINS = ["admin@example.com"]
+    MAIL_DEFAULT_SENDER = "microblog@example.com"

@@ -1,0 +1,1 @@
+"""Real servers for the tests: a throwaway PostgreSQL cluster, an SMTP inbox."""
