@@ -49,6 +49,9 @@ def database_url(url: str | None) -> str | None:
 
 
 class Config:
+    # Absolute path of the instance folder; None means Flask's default,
+    # ``instance/`` beside the ``app`` package.
+    INSTANCE_PATH = os.environ.get("INSTANCE_PATH") or None
     # None means: create_app generates one and keeps it in the instance folder.
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     # None means: an SQLite file in the instance folder (resolved in create_app).
@@ -59,6 +62,7 @@ class Config:
     MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)  # seconds; a silent server cannot hold a sender forever
     ADMINS = env_list("ADMINS")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or (
         ADMINS[0] if ADMINS else "microblog@localhost"

@@ -15,7 +15,9 @@ __all__ = ["create_app", "db"]
 
 
 def create_app(config_class: type = Config) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
+    # INSTANCE_PATH must be known before Flask is built: it holds the default
+    # SQLite database and the generated secret key.
+    app = Flask(__name__, instance_path=getattr(config_class, "INSTANCE_PATH", None))
     app.config.from_object(config_class)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_secret_key(app)

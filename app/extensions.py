@@ -5,10 +5,13 @@ bottom of a module to dodge a cycle.
 """
 from __future__ import annotations
 
+import smtplib
+
+import flask_mail
 import sqlalchemy as sa
+from flask import current_app
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
-from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -24,6 +27,32 @@ NAMING_CONVENTION = {
 }
 
 
+class _BoundedConnection(flask_mail.Connection):
+    """Flask-Mail's SMTP connection with a socket timeout.
+
+    Flask-Mail opens ``smtplib.SMTP`` with no timeout, so a mail server that
+    accepts the connection and never answers would hold a sending thread
+    forever (and block interpreter exit, which joins those threads).
+    """
+
+    def configure_host(self) -> smtplib.SMTP:
+        mail = self.mail
+        timeout = float(current_app.config.get("MAIL_TIMEOUT", 10))
+        smtp_class = smtplib.SMTP_SSL if mail.use_ssl else smtplib.SMTP
+        host = smtp_class(mail.server, mail.port, timeout=timeout)
+        host.set_debuglevel(int(mail.debug))
+        if mail.use_tls:
+            host.starttls()
+        if mail.username and mail.password:
+            host.login(mail.username, mail.password)
+        return host
+
+
+class BoundedMail(flask_mail.Mail):
+    def connect(self) -> flask_mail.Connection:
+        return _BoundedConnection(current_app.extensions["mail"])
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -34,6 +63,6 @@ login = LoginManager()
 login.login_view = "auth.login"
 login.login_message = "Please log in to access this page."
 login.login_message_category = "info"
-mail = Mail()
+mail = BoundedMail()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()

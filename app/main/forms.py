@@ -10,7 +10,7 @@ from app.accounts import USERNAME_RULES, USERNAME_TAKEN, username_taken
 
 class EditProfileForm(FlaskForm):
     username = StringField("Username", validators=USERNAME_RULES)
-    about_me = TextAreaField("About me", validators=[Length(min=0, max=140)])
+    about_me = TextAreaField("About me", validators=[Length(max=140)])
     submit = SubmitField("Submit")
 
     def __init__(self, user_id: int, *args: object, **kwargs: object) -> None:

@@ -11,18 +11,19 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
+
+import psycopg
 
 from tests.support.ports import free_port
 
 
 def find_bindir() -> Path | None:
-    on_path = shutil.which("initdb")
-    if on_path:
-        return Path(on_path).parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
-    return Path(candidates[0]).parent if candidates else None
+    if candidates:
+        return Path(candidates[0]).parent
+    on_path = shutil.which("initdb")
+    return Path(on_path).resolve().parent if on_path else None
 
 
 class PostgresCluster:
@@ -67,16 +68,10 @@ class PostgresCluster:
     def drop_database(self, name: str) -> None:
         self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def psql(self, sql: str) -> str:
-        for attempt in range(20):
-            result = self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                               "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-Atc", sql, check=False)
-            if result.returncode == 0:
-                return result.stdout
-            if "starting up" not in result.stderr:
-                raise RuntimeError(f"psql failed: {result.stderr.strip()}")
-            time.sleep(0.1 * (attempt + 1))
-        raise RuntimeError("PostgreSQL did not come up")
+    def psql(self, sql: str) -> None:
+        """Run one statement as the superuser, outside a transaction."""
+        with psycopg.connect(self.url("postgres").replace("+psycopg", ""), autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql)
 
     def url(self, name: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"

@@ -1,0 +1,58 @@
+"""`flask seed`."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app import db
+from app.models import Post, User, followers
+
+
+def snapshot() -> tuple[list, list, list]:
+    return (
+        db.session.execute(sa.select(User.username, User.email, User.about_me).order_by(User.id)).all(),
+        db.session.execute(sa.select(Post.body, Post.timestamp, Post.user_id).order_by(Post.id)).all(),
+        db.session.execute(sa.select(followers).order_by(followers.c.follower_id, followers.c.followed_id)).all(),
+    )
+
+
+def count(table) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(table))
+
+
+def test_seed_counts_and_login(runner, client):
+    result = runner.invoke(args=["seed", "--users", "30", "--posts", "200", "--follows", "5", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert "Created 30 users, 200 posts, 150 follows." in result.output
+    assert (count(User), count(Post), count(followers)) == (30, 200, 150)
+    # Nobody follows themselves, and no follow is listed twice.
+    rows = db.session.execute(sa.select(followers)).all()
+    assert all(a != b for a, b in rows) and len(set(rows)) == len(rows)
+    response = client.post("/auth/login", data={"username": "user1", "password": "microblog"})
+    assert response.headers["Location"] == "/index"
+
+
+def test_seed_is_deterministic_with_seed(runner, app):
+    runner.invoke(args=["seed", "--users", "10", "--posts", "50", "--follows", "3", "--seed", "42"])
+    first_posts = [(body, uid) for body, _, uid in snapshot()[1]]
+    first_follows = snapshot()[2]
+    db.session.execute(sa.delete(User))
+    db.session.commit()
+    runner.invoke(args=["seed", "--users", "10", "--posts", "50", "--follows", "3", "--seed", "42"])
+    # Ids continue after the deleted ones, so compare relative to the first id.
+    base = db.session.scalar(sa.select(sa.func.min(User.id))) - 1
+    second_posts = [(body, uid - base) for body, _, uid in snapshot()[1]]
+    second_follows = [(a - base, b - base) for a, b in snapshot()[2]]
+    assert second_posts == first_posts
+    assert second_follows == [tuple(r) for r in first_follows]
+
+
+def test_seed_adds_to_existing_users(runner, susan):
+    result = runner.invoke(args=["seed", "--users", "5", "--posts", "10", "--follows", "2"])
+    assert result.exit_code == 0, result.output
+    assert count(User) == 6
+
+
+def test_seed_rejects_bad_counts(runner):
+    result = runner.invoke(args=["seed", "--users", "0"])
+    assert result.exit_code == 2
+    assert "--users must be at least 1" in result.output
