@@ -72,6 +72,7 @@ class Config:
     # Werkzeug's default (scrypt) unless overridden; the tests lower the cost.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD") or "scrypt"
     RESET_TOKEN_MAX_AGE = env_int("RESET_TOKEN_MAX_AGE", 600)
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)  # bytes; larger bodies get 413
     BOOTSTRAP_SERVE_LOCAL = True  # never load Bootstrap from a CDN
     SQLALCHEMY_RECORD_QUERIES = False
 

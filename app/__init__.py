@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from app import request_id
 from app.extensions import bootstrap, csrf, db, login, mail, migrate
 from config import Config
 
@@ -23,6 +24,7 @@ def create_app(config_class: type = Config) -> Flask:
     configure_secret_key(app)
     configure_database(app)
     register_extensions(app)
+    request_id.init_app(app)
     register_blueprints(app)
     register_cli(app)
     return app
@@ -71,8 +73,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
+    from app.errors import InsufficientStorage
+    from app.errors import bp as errors_bp
     from app.main import bp as main_bp
 
+    app.register_blueprint(errors_bp)
+    app.aborter.mapping[InsufficientStorage.code] = InsufficientStorage  # abort(507) works too
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
 

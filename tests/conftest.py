@@ -2,8 +2,10 @@
 client, an ``auth`` helper, and a real SMTP inbox."""
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -82,8 +84,19 @@ def app(database_url: str, app_config: dict[str, object], backend: str) -> Itera
         db.engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a server would: its own app
+    context, ``g`` and database session, not the ones the test holds open.
+    Without this, objects and ``g`` leak between the test and the requests
+    and hide bugs that production would show."""
+
+    def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

@@ -1,0 +1,109 @@
+"""Every error response, registered app-wide.
+
+Flask looks handlers up by status code first, then by exception class, most
+specific first. Unhandled exceptions reach only the InternalServerError
+handler: Flask logs them (one ERROR record with the traceback) and fires
+``got_request_exception`` before calling it. There is deliberately no
+``errorhandler(Exception)``, which would silence both.
+"""
+from __future__ import annotations
+
+import errno
+
+from flask import Blueprint, current_app
+from flask.wrappers import Response
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.errors.exceptions import AppError, ConflictError, InsufficientStorage, ValidationError
+from app.errors.render import render_error
+from app.extensions import db
+
+bp = Blueprint("errors", __name__)
+
+CSRF_MESSAGE = (
+    "This form has expired or did not come from this site, so it was not accepted. "
+    "Please go back, reload the page and try again."
+)
+INTERNAL_MESSAGE = (
+    "Sorry, something went wrong on our side. The administrators have been notified. "
+    "Please try again, and quote the request id if you contact us."
+)
+UNAVAILABLE_MESSAGE = "The service is temporarily unavailable. Please try again in a few seconds."
+
+# Carried through from the exception: Allow on 405, WWW-Authenticate on 401,
+# Retry-After on 429 and 503.
+_PASSED_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
+
+
+def render_http_exception(e: HTTPException, template: str = "errors/error.html",
+                          detail: str | None = None) -> Response:
+    code = e.code or 500
+    headers = {k: v for k, v in e.get_headers() if k in _PASSED_HEADERS}
+    return render_error(code, detail or e.description or "", template=template, headers=headers)
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(e: HTTPException) -> Response:
+    return render_http_exception(e)
+
+
+@bp.app_errorhandler(404)
+def not_found(e: HTTPException) -> Response:
+    return render_http_exception(e, template="errors/404.html")
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(e: CSRFError) -> Response:
+    return render_http_exception(e, detail=CSRF_MESSAGE)
+
+
+@bp.app_errorhandler(AppError)
+def app_error(e: AppError) -> Response:
+    extra = dict(e.payload)
+    errors = e.errors if isinstance(e, ValidationError) else None
+    if isinstance(e, ConflictError) and e.field:
+        errors = {e.field: [e.message]}
+    return render_error(e.status, e.message, errors=errors, **extra)
+
+
+def _chain(exc: BaseException | None):  # type: ignore[no-untyped-def]
+    while exc is not None:
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    for item in _chain(exc):
+        if isinstance(item, OSError) and item.errno == errno.ENOSPC:
+            return True
+        if isinstance(item, sa_exc.OperationalError):
+            text = str(item.orig).lower()
+            if "disk is full" in text or "no space left" in text or getattr(item.orig, "sqlstate", "") == "53100":
+                return True
+    return False
+
+
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """Connection refused or lost, pool exhausted, lock or statement timeout:
+    worth retrying shortly, unlike a bug."""
+    return any(
+        isinstance(item, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
+        for item in _chain(exc)
+    )
+
+
+@bp.app_errorhandler(InternalServerError)
+def internal_error(e: InternalServerError) -> Response:
+    # First undo the failed transaction, so this page can use the database.
+    try:
+        db.session.rollback()
+    except Exception:
+        current_app.logger.warning("Rollback after an unhandled error failed", exc_info=True)
+    original = e.original_exception
+    if is_disk_full(original):
+        return render_http_exception(InsufficientStorage())
+    if is_database_unavailable(original):
+        return render_error(503, UNAVAILABLE_MESSAGE, headers={"Retry-After": "5"}, exc=original)
+    return render_error(500, INTERNAL_MESSAGE, template="errors/500.html", exc=original)
