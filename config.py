@@ -33,6 +33,16 @@ def env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {value!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+
+
 def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
@@ -62,13 +72,32 @@ class Config:
     MAIL_USE_SSL = env_bool("MAIL_USE_SSL")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
-    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)  # seconds; a silent server cannot hold a sender forever
+    MAIL_TIMEOUT = env_float("MAIL_TIMEOUT", 10)  # seconds; a silent server cannot hold a sender forever
     ADMINS = env_list("ADMINS")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or (
         ADMINS[0] if ADMINS else "microblog@localhost"
     )
     POSTS_PER_PAGE = env_int("POSTS_PER_PAGE", 25)
-    LOG_DIR = os.environ.get("LOG_DIR") or str(BASE_DIR / "logs")
+    # Relative values are taken from the project folder, never the working directory.
+    LOG_DIR = str(BASE_DIR / (os.environ.get("LOG_DIR") or "logs"))
+    LOG_TO_STDOUT = env_bool("LOG_TO_STDOUT")
+    # None: files when not in debug or testing mode; true/false forces it.
+    LOG_TO_FILE = env_bool("LOG_TO_FILE") if os.environ.get("LOG_TO_FILE") else None
+    LOG_MAX_BYTES = env_int("LOG_MAX_BYTES", 10 * 1024 * 1024)
+    LOG_BACKUP_COUNT = env_int("LOG_BACKUP_COUNT", 10)
+    LOG_REQUESTS = env_bool("LOG_REQUESTS", True)
+    SLOW_REQUEST_MS = env_int("SLOW_REQUEST_MS", 1000)
+    SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 250)
+    # Error emails: None means on when MAIL_SERVER and ADMINS are set and the
+    # app is not in debug or testing mode.
+    ERROR_EMAILS = env_bool("ERROR_EMAILS") if os.environ.get("ERROR_EMAILS") else None
+    ERROR_EMAIL_WINDOW = env_float("ERROR_EMAIL_WINDOW", 600)  # seconds in which repeats are only counted
+    ERROR_EMAIL_RETRY = env_float("ERROR_EMAIL_RETRY", 10)  # seconds between retries while SMTP is down
+    SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
+    SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+    SENTRY_OPTIONS: dict = {}  # extra keyword arguments for sentry_sdk.init
+    PROFILING_ENABLED = env_bool("PROFILING_ENABLED")
+    PROFILE_DIR = str(BASE_DIR / os.environ.get("PROFILE_DIR", "profiles"))
     # Werkzeug's default (scrypt) unless overridden; the tests lower the cost.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD") or "scrypt"
     RESET_TOKEN_MAX_AGE = env_int("RESET_TOKEN_MAX_AGE", 600)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app import request_id
+from app import observability, request_id
 from app.extensions import bootstrap, csrf, db, login, mail, migrate
 from config import Config
 
@@ -25,6 +25,7 @@ def create_app(config_class: type = Config) -> Flask:
     configure_database(app)
     register_extensions(app)
     request_id.init_app(app)
+    observability.init_app(app)
     register_blueprints(app)
     register_cli(app)
     return app
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.cli import seed
+    from app.cli import mailserver, seed
 
     app.cli.add_command(seed)
+    app.cli.add_command(mailserver)

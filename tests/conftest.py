@@ -76,6 +76,8 @@ def app(database_url: str, app_config: dict[str, object], backend: str) -> Itera
         if backend == "sqlite":
             db.create_all()
         yield app
+        if "error_emails" in app.extensions:  # its thread must not outlive the test
+            app.extensions["error_emails"].stop()
         db.session.remove()
         if backend == "postgresql":
             tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)

@@ -56,3 +56,34 @@ def test_seed_rejects_bad_counts(runner):
     result = runner.invoke(args=["seed", "--users", "0"])
     assert result.exit_code == 2
     assert "--users must be at least 1" in result.output
+
+
+def test_mailserver_prints_what_arrives():
+    import smtplib
+    import threading
+    from email.message import EmailMessage
+
+    from app.cli import run_mailserver
+    from tests.support.ports import free_port
+
+    port, stop, printed = free_port(), threading.Event(), []
+    ready = threading.Event()
+
+    def echo(text: str) -> None:
+        printed.append(text)
+        ready.set()
+
+    thread = threading.Thread(target=run_mailserver, args=("127.0.0.1", port, stop, echo))
+    thread.start()
+    try:
+        assert ready.wait(10)
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = "app@example.com", "admin@example.com", "Microblog Failure: X in y"
+        msg.set_content("the body")
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+            smtp.send_message(msg)
+    finally:
+        stop.set()
+        thread.join(10)
+    output = "\n".join(printed)
+    assert "Subject: Microblog Failure: X in y" in output and "the body" in output

@@ -1,0 +1,48 @@
+"""Logs, error alerts, and optional Sentry and profiling."""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.extensions import db
+from app.observability.alerts import configure_error_emails
+from app.observability.logs import configure_logging
+from app.observability.requestlog import configure_request_log
+from app.observability.slowsql import configure_slow_sql
+from app.version import __version__
+
+
+def init_app(app: Flask) -> None:
+    configure_logging(app)
+    configure_error_emails(app)
+    configure_request_log(app)
+    with app.app_context():
+        configure_slow_sql(app, db.engine)
+    configure_sentry(app)
+    configure_profiler(app)
+
+
+def configure_sentry(app: Flask) -> None:
+    if not app.config.get("SENTRY_DSN"):
+        return
+    import sentry_sdk
+    from sentry_sdk.integrations.flask import FlaskIntegration
+
+    sentry_sdk.init(
+        dsn=app.config["SENTRY_DSN"],
+        integrations=[FlaskIntegration()],
+        release=f"microblog@{__version__}",
+        environment=app.config["SENTRY_ENVIRONMENT"],
+        # sentry-sdk's default leaves out personal data (cookies, credentials, emails).
+        **app.config.get("SENTRY_OPTIONS", {}),
+    )
+
+
+def configure_profiler(app: Flask) -> None:
+    if not app.config.get("PROFILING_ENABLED"):
+        return
+    from pathlib import Path
+
+    from werkzeug.middleware.profiler import ProfilerMiddleware
+
+    Path(app.config["PROFILE_DIR"]).mkdir(parents=True, exist_ok=True)
+    app.wsgi_app = ProfilerMiddleware(app.wsgi_app, profile_dir=app.config["PROFILE_DIR"])  # type: ignore[method-assign]

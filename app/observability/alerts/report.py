@@ -1,0 +1,117 @@
+"""What an error email says. Built in the failing request's thread, where the
+request and the traceback are still at hand; sent later by the outbox."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import socket
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlencode
+
+from flask import has_request_context, request
+
+from app.version import __version__
+
+APP_DIR = Path(__file__).resolve().parents[2]  # the app/ package
+REDACTED = "[redacted]"
+_SENSITIVE = re.compile(r"password|token|secret", re.IGNORECASE)
+_SENSITIVE_HEADERS = {"cookie", "authorization", "proxy-authorization", "x-api-key"}
+
+
+@dataclass
+class ErrorReport:
+    fingerprint: str
+    subject: str
+    body: str
+    exc_type: str
+    endpoint: str
+    when: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def innermost_app_frame(tb: TracebackType | None) -> str:
+    """``app/path.py:function:line`` of the deepest frame in our own code."""
+    found = "-"
+    for frame, lineno in traceback.walk_tb(tb):
+        path = Path(frame.f_code.co_filename).resolve()
+        if path.is_relative_to(APP_DIR):
+            found = f"app/{path.relative_to(APP_DIR)}:{frame.f_code.co_name}:{lineno}"
+    return found
+
+
+def _redact_items(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(k, REDACTED if _SENSITIVE.search(k) else v) for k, v in items]
+
+
+def _safe_path() -> str:
+    """The request path with secrets in it (a reset token) replaced."""
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if _SENSITIVE.search(name) and isinstance(value, str) and value:
+            path = path.replace(value, REDACTED)
+    return path
+
+
+def _safe_url() -> str:
+    """The request URL, with secrets in the path or the query string replaced."""
+    path = _safe_path()
+    query = _redact_items(list(request.args.items(multi=True)))
+    return request.host_url.rstrip("/") + path + (f"?{urlencode(query)}" if query else "")
+
+
+def _request_lines(user_id: str | None, request_id: str | None) -> list[str]:
+    if not has_request_context():
+        return ["Request: (none: raised outside a request)"]
+    headers = [(k, REDACTED if k.lower() in _SENSITIVE_HEADERS else v) for k, v in request.headers.items()]
+    lines = [
+        f"Request: {request.method} {_safe_url()}",
+        f"Endpoint: {request.endpoint or '-'}",
+        f"User id: {user_id or '-'}",
+        f"Request id: {request_id or '-'}",
+        f"Remote address: {request.remote_addr or '-'}",
+        f"User agent: {request.user_agent.string or '-'}",
+        "",
+        "Headers:",
+        *(f"  {k}: {v}" for k, v in headers),
+    ]
+    if request.form:
+        lines += ["", "Form:", *(f"  {k}: {v}" for k, v in _redact_items(list(request.form.items(multi=True))))]
+    return lines
+
+
+def build_report(record: logging.LogRecord, user_id: str | None, request_id: str | None) -> ErrorReport:
+    exc_type, exc, tb = record.exc_info or (None, None, None)
+    endpoint = (request.endpoint or "-") if has_request_context() else f"{record.module} (no request)"
+    if exc_type is not None:
+        type_name = exc_type.__qualname__
+        where = innermost_app_frame(tb)
+        tb_text = "".join(traceback.format_exception(exc_type, exc, tb))
+    else:  # logger.error() without an exception: group by the message template
+        type_name = "LoggedError"
+        where = f"{record.pathname}:{record.lineno}:{record.msg}"
+        tb_text = "(no exception attached)"
+    fingerprint = hashlib.sha1(f"{type_name}|{where}|{endpoint}".encode()).hexdigest()[:12]
+    when = datetime.fromtimestamp(record.created, UTC)
+    subject = f"Microblog Failure: {type_name} in {endpoint}"
+    message = record.getMessage()
+    if has_request_context():  # Flask's message quotes the raw path
+        message = message.replace(request.path, _safe_path())
+    body = "\n".join([
+        subject,
+        "",
+        f"Message: {message}",
+        f"Time: {when.isoformat(timespec='seconds')}",
+        f"Host: {socket.gethostname()}",
+        f"Version: {__version__}",
+        f"Fingerprint: {fingerprint} ({where})",
+        *_request_lines(user_id, request_id),
+        "",
+        "Traceback:",
+        tb_text,
+    ])
+    return ErrorReport(fingerprint=fingerprint, subject=subject, body=body, exc_type=type_name,
+                       endpoint=endpoint, when=when)

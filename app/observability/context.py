@@ -1,0 +1,21 @@
+"""Who made the current request, without costing a query."""
+from __future__ import annotations
+
+from flask import g, has_request_context, session
+
+
+def current_user_id() -> str | None:
+    """The id of a user the request already loaded or carries in its session.
+
+    Looking the user up here would add a query to requests that never needed
+    the user, so read only what is at hand: Flask-Login's cached user
+    (``g._login_user``), the API's token user (``g.flask_httpauth_user``),
+    or the session's ``_user_id``.
+    """
+    if not has_request_context():
+        return None
+    user = g.get("_login_user") or g.get("flask_httpauth_user")
+    if user is not None and getattr(user, "is_authenticated", False):
+        return str(user.get_id())
+    user_id = session.get("_user_id")
+    return str(user_id) if user_id is not None else None
