@@ -96,6 +96,18 @@ class Config:
     SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
     SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
     SENTRY_OPTIONS: dict = {}  # extra keyword arguments for sentry_sdk.init
+    # /metrics: open unless a bearer token or a list of networks is set.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")  # e.g. "10.0.0.0/8,127.0.0.1/32"
+    METRICS_CACHE_SECONDS = env_float("METRICS_CACHE_SECONDS", 30)  # user-count gauges
+    # Health checks.
+    HEALTH_CACHE_SECONDS = env_float("HEALTH_CACHE_SECONDS", 2)
+    HEALTH_CHECK_TIMEOUT = env_float("HEALTH_CHECK_TIMEOUT", 2)
+    HEALTH_DISK_MIN_MB = env_int("HEALTH_DISK_MIN_MB", 100)  # free space on the log disk below this fails
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Circuit breaker for the mail server.
+    SMTP_BREAKER_FAILURES = env_int("SMTP_BREAKER_FAILURES", 3)
+    SMTP_BREAKER_RESET = env_float("SMTP_BREAKER_RESET", 60)
     PROFILING_ENABLED = env_bool("PROFILING_ENABLED")
     PROFILE_DIR = str(BASE_DIR / os.environ.get("PROFILE_DIR", "profiles"))
     # Werkzeug's default (scrypt) unless overridden; the tests lower the cost.

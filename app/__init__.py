@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app import observability, request_id
+from app import avatars, observability, request_id
 from app.extensions import bootstrap, csrf, db, login, mail, migrate
 from config import Config
 
@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
 
     app.register_blueprint(errors_bp)
+    avatars.init_app(app)
     app.aborter.mapping[InsufficientStorage.code] = InsufficientStorage  # abort(507) works too
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")

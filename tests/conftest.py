@@ -131,7 +131,7 @@ class AuthActions:
         return self._client.post("/auth/login", data={"username": username, "password": password, **extra})
 
     def logout(self):  # type: ignore[no-untyped-def]
-        return self._client.get("/auth/logout")
+        return self._client.post("/auth/logout")
 
 
 @pytest.fixture

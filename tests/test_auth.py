@@ -131,7 +131,15 @@ def test_logout(client, auth, logged_in):
     assert client.get("/index").status_code == 200
     response = auth.logout()
     assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login"
+    assert "You have been logged out." in client.get("/auth/login").get_data(as_text=True)
     assert client.get("/index").status_code == 302
+
+
+def test_logout_by_get_only_asks(client, logged_in):
+    page = client.get("/auth/logout").get_data(as_text=True)
+    assert 'action="/auth/logout"' in page
+    assert client.get("/index").status_code == 200  # still logged in
 
 
 @pytest.mark.parametrize("path", ["/auth/login", "/auth/register", "/auth/reset_password_request",

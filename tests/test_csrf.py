@@ -56,3 +56,14 @@ def test_follow_without_token_changes_nothing(client):
     response = client.post("/follow/john")
     assert response.status_code == 400
     assert not susan.is_following(john)
+
+
+def test_logout_needs_a_token(client):
+    make_user("susan")
+    token = csrf_token(client, "/auth/login")
+    client.post("/auth/login", data={"username": "susan", "password": "correct horse", "csrf_token": token})
+    assert client.post("/auth/logout").status_code == 400  # a cross-site logout attempt
+    assert client.get("/index").status_code == 200
+    token = csrf_token(client, "/index")
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/index").status_code == 302

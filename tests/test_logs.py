@@ -132,11 +132,11 @@ def test_slow_sql_warning_carries_the_statement_cut_short(log_dir, backend, data
 
 
 def test_slow_sql_statement_is_truncated(app, caplog):
-    from app.observability.slowsql import MAX_STATEMENT
+    from app.observability.sql import MAX_STATEMENT
     app.config["SLOW_QUERY_MS"] = 0
-    from app.observability.slowsql import configure_slow_sql
+    from app.observability.sql import watch_engine
     engine = sa.create_engine("sqlite://")
-    configure_slow_sql(app, engine)
+    watch_engine(app, engine)
     long_select = "SELECT " + " + ".join(["1"] * 400)
     with caplog.at_level(logging.WARNING), engine.connect() as conn:
         conn.execute(sa.text(long_select))

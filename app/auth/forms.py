@@ -16,6 +16,10 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign In")
 
 
+class LogoutForm(FlaskForm):
+    submit = SubmitField("Logout")
+
+
 class RegistrationForm(FlaskForm):
     username = StringField("Username", validators=USERNAME_RULES)
     email = StringField("Email", validators=[DataRequired(), Length(max=120), Email()])

@@ -7,10 +7,11 @@ from werkzeug.wrappers import Response
 
 from app.accounts import DuplicateAccount, commit_account
 from app.auth.email import send_password_reset_email
-from app.auth.forms import LoginForm, RegistrationForm, ResetPasswordForm, ResetPasswordRequestForm
+from app.auth.forms import LoginForm, LogoutForm, RegistrationForm, ResetPasswordForm, ResetPasswordRequestForm
 from app.auth.redirects import safe_next
 from app.extensions import db
 from app.models import User
+from app.observability.metrics import LOGINS, REGISTRATIONS
 
 bp = Blueprint("auth", __name__)
 
@@ -27,17 +28,25 @@ def login() -> str | Response:
         # One message for an unknown user and a wrong password: the form must
         # not tell an attacker which accounts exist.
         if user is None or not user.check_password(form.password.data):
+            LOGINS.labels("failure").inc()
             flash(BAD_LOGIN, "danger")
             return render_template("auth/login.html", title="Sign In", form=form), 200
+        LOGINS.labels("success").inc()
         login_user(user, remember=form.remember_me.data)
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/login.html", title="Sign In", form=form)
 
 
-@bp.route("/logout")
-def logout() -> Response:
-    logout_user()
-    return redirect(url_for("main.index"))
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> str | Response:
+    """POST logs out (a CSRF-checked form, so another site cannot log users
+    out); GET, from an old link, asks first."""
+    if request.method == "GET":
+        return render_template("auth/logout.html", title="Log out", form=LogoutForm())
+    if LogoutForm().validate_on_submit():
+        logout_user()
+        flash("You have been logged out.", "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -54,6 +63,7 @@ def register() -> str | Response:
         except DuplicateAccount as dup:
             getattr(form, dup.field).errors.append(dup.message)
         else:
+            REGISTRATIONS.inc()
             flash("Congratulations, you are now a registered user!", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/register.html", title="Register", form=form)

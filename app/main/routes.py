@@ -12,13 +12,21 @@ from app.extensions import db
 from app.main.forms import EditProfileForm, EmptyForm, PostForm
 from app.main.pagination import page_number, paginate
 from app.models import Post, User
+from app.observability.metrics import POSTS_CREATED
 
 bp = Blueprint("main", __name__)
+
+
+# Static files, probes and scrapes need no user: loading one would cost a query.
+NO_USER_ENDPOINTS = {"static", "bootstrap.static", "avatars.identicon", "health.live", "health.ready",
+                     "health.health", "metrics.metrics"}
 
 
 @bp.before_app_request
 def record_last_seen() -> None:
     # Written at most once a minute per user, not on every request.
+    if request.endpoint in NO_USER_ENDPOINTS:
+        return
     if current_user.is_authenticated and current_user.seen():
         db.session.commit()
 
@@ -31,6 +39,7 @@ def index() -> str | Response:
     if form.validate_on_submit():
         db.session.add(Post(body=form.post.data, author=current_user))
         db.session.commit()
+        POSTS_CREATED.inc()
         flash("Your post is now live!", "success")
         return redirect(url_for("main.index"))
     page = page_number()

@@ -1,22 +1,31 @@
-"""Logs, error alerts, and optional Sentry and profiling."""
+"""Logs, error alerts, metrics, health probes, and optional Sentry and profiling."""
 from __future__ import annotations
 
 from flask import Flask
 
 from app.extensions import db
+from app.observability import exporter, health
 from app.observability.alerts import configure_error_emails
+from app.observability.breaker import make_breaker
+from app.observability.instrument import instrument_requests
 from app.observability.logs import configure_logging
 from app.observability.requestlog import configure_request_log
-from app.observability.slowsql import configure_slow_sql
+from app.observability.sql import watch_engine
 from app.version import __version__
 
 
 def init_app(app: Flask) -> None:
     configure_logging(app)
+    app.extensions["smtp_breaker"] = make_breaker(
+        "smtp", app.config["SMTP_BREAKER_FAILURES"], app.config["SMTP_BREAKER_RESET"]
+    )
     configure_error_emails(app)
     configure_request_log(app)
+    instrument_requests(app)
+    exporter.init_app(app)
+    health.init_app(app)
     with app.app_context():
-        configure_slow_sql(app, db.engine)
+        watch_engine(app, db.engine)
     configure_sentry(app)
     configure_profiler(app)
 

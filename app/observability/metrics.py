@@ -1,12 +1,44 @@
-"""Prometheus metrics that the observability code updates.
+"""Prometheus metrics.
 
-Defined once at import, in the default registry: prometheus-client's
-multiprocess mode (under gunicorn) then aggregates them across workers.
+Defined once at import, in the default registry. Under gunicorn,
+prometheus-client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set up by
+gunicorn.conf.py) writes them to per-process files that /metrics adds up, so
+a scrape sees every worker. Gauges say how to combine processes.
 """
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge, Histogram
 
+# Requests. Labels come from the matched endpoint, never the raw path.
+UNMATCHED = "<unmatched>"  # every URL no route matches shares this label
+HTTP_REQUESTS = Counter(
+    "http_requests_total", "HTTP requests answered, by endpoint and status.", ["method", "endpoint", "status"]
+)
+HTTP_DURATION = Histogram(
+    "http_request_duration_seconds", "Time to answer an HTTP request.", ["method", "endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+HTTP_IN_PROGRESS = Gauge(
+    "http_requests_in_progress", "HTTP requests being answered now.", multiprocess_mode="livesum"
+)
+HTTP_EXCEPTIONS = Counter(
+    "http_exceptions_total", "Unhandled exceptions (each answered with a 5xx), by type and endpoint.",
+    ["exception", "endpoint"],
+)
+
+# Database.
+DB_STATEMENTS = Counter("db_statements_total", "SQL statements executed, by operation.", ["operation"])
+DB_DURATION = Histogram(
+    "db_statement_duration_seconds", "Time to execute one SQL statement.", ["operation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0),
+)
+
+# What users do.
+LOGINS = Counter("logins_total", "Login attempts, by result.", ["result"])
+REGISTRATIONS = Counter("registrations_total", "Accounts created.")
+POSTS_CREATED = Counter("posts_created_total", "Posts written.")
+
+# Observability's own health.
 LOG_WRITE_FAILURES = Counter(
     "log_write_failures_total", "Log records that could not be written (full disk, missing directory).",
     ["handler"],
@@ -16,4 +48,8 @@ ERROR_EMAILS = Counter(
     "Error alerts by outcome: sent (first occurrence), digest (repeats summarised), grouped (repeat counted "
     "only), failed (SMTP error; retried), dropped (queue full or retry budget spent).",
     ["result"],
+)
+CIRCUIT_STATE = Gauge(
+    "circuit_breaker_state", "Outbound circuit breakers: 0 closed, 1 half-open, 2 open (worst live worker).",
+    ["name"], multiprocess_mode="livemax",
 )

@@ -55,6 +55,7 @@ def configure_error_emails(app: Flask) -> AlertOutbox | None:
         ),
         window=float(cfg["ERROR_EMAIL_WINDOW"]),
         retry_interval=float(cfg["ERROR_EMAIL_RETRY"]),
+        breaker=app.extensions.get("smtp_breaker"),
     )
     app.logger.addHandler(ErrorMailHandler(outbox))
     app.extensions["error_emails"] = outbox

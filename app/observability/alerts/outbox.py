@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
+import pybreaker
+
 from app.observability.alerts.report import ErrorReport
 from app.observability.metrics import ERROR_EMAILS
 
@@ -54,8 +56,9 @@ class AlertOutbox:
     MAX_PENDING = 100  # unsent mails kept for retry while the server is down
 
     def __init__(self, smtp: SMTPSettings, window: float, retry_interval: float = 10.0,
-                 tick: float = 0.5) -> None:
+                 tick: float = 0.5, breaker: pybreaker.CircuitBreaker | None = None) -> None:
         self.smtp = smtp
+        self.breaker = breaker
         self.window = window
         self.retry_interval = retry_interval
         self.tick = tick
@@ -186,13 +189,12 @@ class AlertOutbox:
     def _send(self, msg: EmailMessage) -> bool:
         s = self.smtp
         try:
-            smtp_class = smtplib.SMTP_SSL if s.use_ssl else smtplib.SMTP
-            with smtp_class(s.host, s.port, timeout=s.timeout) as server:
-                if s.use_tls:
-                    server.starttls()
-                if s.username and s.password:
-                    server.login(s.username, s.password)
-                server.send_message(msg)
+            if self.breaker is not None:
+                self.breaker.call(self._smtp_send, msg)
+            else:
+                self._smtp_send(msg)
+        except pybreaker.CircuitBreakerError:
+            return False  # the breaker is open: not even tried; kept for later
         except (OSError, smtplib.SMTPException) as exc:
             ERROR_EMAILS.labels("failed").inc()
             if not self._server_down:  # once per outage, not once per attempt
@@ -204,6 +206,16 @@ class AlertOutbox:
             self._server_down = False
             _stderr(f"microblog: error emails are going out again via {s.host}:{s.port}")
         return True
+
+    def _smtp_send(self, msg: EmailMessage) -> None:
+        s = self.smtp
+        smtp_class = smtplib.SMTP_SSL if s.use_ssl else smtplib.SMTP
+        with smtp_class(s.host, s.port, timeout=s.timeout) as server:
+            if s.use_tls:
+                server.starttls()
+            if s.username and s.password:
+                server.login(s.username, s.password)
+            server.send_message(msg)
 
     # -- lifecycle ------------------------------------------------------
     def wait_idle(self, timeout: float) -> bool:
