@@ -20,6 +20,7 @@ from prometheus_client.registry import Collector
 from app.errors import problem_response
 from app.extensions import db
 from app.models import User, utcnow
+from app.observability.multiproc import locked
 from app.version import __version__
 
 bp = Blueprint("metrics", __name__)
@@ -87,13 +88,16 @@ def metrics() -> Response:
         headers = {"WWW-Authenticate": 'Bearer realm="metrics"'} if current_app.config.get("METRICS_TOKEN") else {}
         return problem_response(403 if not headers else 401, "You may not read the metrics.", headers=headers)
     collector: AppCollector = current_app.extensions["metrics_collector"]
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
         # Under gunicorn: add up every worker's files, live and dead.
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        with locked(directory, exclusive=False):
+            body = generate_latest(registry)
     else:
-        registry = REGISTRY
-    body = generate_latest(registry) + generate_latest(_single(collector))
+        body = generate_latest(REGISTRY)
+    body += generate_latest(_single(collector))
     return Response(body, content_type=CONTENT_TYPE)
 
 

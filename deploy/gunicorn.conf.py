@@ -1,0 +1,43 @@
+"""gunicorn settings for microblog:  gunicorn -c deploy/gunicorn.conf.py microblog:app
+
+Every value can be overridden from the environment (GUNICORN_*), and the
+metrics hooks keep /metrics correct across workers and restarts.
+"""
+import multiprocessing
+import os
+import tempfile
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))  # a worker stuck this long is killed and replaced
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+# Recycle workers now and then, so a slow leak cannot grow for ever; the jitter
+# keeps them from restarting all at once.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10000))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 1000))
+# The app writes one structured JSON line per request (requests.log, or stdout
+# with LOG_TO_STDOUT); gunicorn's own access log would repeat it.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# prometheus-client's multiprocess mode needs this set before any worker
+# imports it; workers inherit it from this (master) process.
+os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"microblog-metrics-{os.getpid()}")
+)
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    from app.observability.multiproc import prepare_directory
+
+    prepare_directory(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    from app.observability.multiproc import compact_dead_worker
+
+    compact_dead_worker(worker.pid)

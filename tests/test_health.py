@@ -1,0 +1,134 @@
+"""Health probes: live never touches the database; ready and /health check it
+and the rest, with a timeout, and recover without a restart."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import stamp
+
+from app import db
+from tests.support.sql import count_statements
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return {"HEALTH_CACHE_SECONDS": 0, "HEALTH_CHECK_TIMEOUT": 1, "LOG_DIR": str(tmp_path)}
+
+
+@pytest.fixture(autouse=True)
+def at_head(app):
+    stamp()  # create_all() built the schema; record it as the migrations' head
+
+
+def checks(response) -> dict[str, dict]:
+    return {name: entries[0] for name, entries in response.get_json(force=True)["checks"].items()}
+
+
+def test_live_is_a_plain_pass_without_the_database(app, client):
+    with count_statements(db.engine) as statements:
+        response = client.get("/health/live")
+    assert response.status_code == 200
+    assert response.mimetype == "application/health+json"
+    assert response.get_json(force=True) == {"status": "pass"}
+    assert statements == []
+
+
+def test_ready_passes(client):
+    response = client.get("/health/ready")
+    assert response.status_code == 200
+    assert response.mimetype == "application/health+json"
+    doc = response.get_json(force=True)
+    assert doc["status"] == "pass"
+    assert set(doc["checks"]) == {"database:responseTime", "database:migrations", "logs:diskFree",
+                                  "logs:writeFailures"}
+    for entry in checks(response).values():
+        assert entry["status"] == "pass" and entry["time"].startswith("20")
+        assert "observedValue" not in entry  # the details are for /health
+
+
+def test_full_health_has_details(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    doc = response.get_json(force=True)
+    assert doc["version"] == "1.0.0"
+    db_check = checks(response)["database:responseTime"]
+    assert db_check["observedUnit"] == "ms" and db_check["observedValue"] >= 0
+    assert checks(response)["logs:diskFree"]["observedUnit"] == "MiB"
+    assert checks(response)["database:migrations"]["observedValue"] == "0001" or \
+        checks(response)["database:migrations"]["observedValue"]
+
+
+def test_schema_behind_head_fails_ready(client, app):
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = 'old'"))
+    response = client.get("/health/ready")
+    assert response.status_code == 503
+    assert checks(response)["database:migrations"]["status"] == "fail"
+    assert "flask db upgrade" in checks(client.get("/health"))["database:migrations"]["output"]
+
+
+def test_low_disk_fails(client, app):
+    app.config["HEALTH_DISK_MIN_MB"] = 10**12
+    response = client.get("/health/ready")
+    assert response.status_code == 503
+    assert checks(response)["logs:diskFree"]["status"] == "fail"
+
+
+def test_log_write_failures_warn(client, app):
+    from app.observability.metrics import LOG_WRITE_FAILURES
+    LOG_WRITE_FAILURES.labels("microblog.log").inc()
+    response = client.get("/health")
+    assert response.status_code == 200  # warn still serves traffic
+    assert response.get_json(force=True)["status"] == "warn"
+    assert checks(response)["logs:writeFailures"]["status"] == "warn"
+
+
+def test_results_are_cached(client, app):
+    app.config["HEALTH_CACHE_SECONDS"] = 60
+    client.get("/health/ready")
+    with count_statements(db.engine) as statements:
+        for _ in range(20):
+            client.get("/health/ready")
+    assert statements == []
+
+
+class TestMailServer:
+    def test_reachable_passes(self, client, app, smtp):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
+        assert checks(client.get("/health/ready"))["smtp:connection"]["status"] == "pass"
+
+    def test_unreachable_only_warns(self, client, app):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        response = client.get("/health/ready")
+        assert response.status_code == 200
+        assert response.get_json(force=True)["status"] == "warn"
+        assert checks(response)["smtp:connection"]["status"] == "warn"
+
+    def test_open_breaker_warns(self, client, app, smtp):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
+        app.extensions["smtp_breaker"].open()
+        entry = checks(client.get("/health"))["smtp:connection"]
+        assert entry["status"] == "warn" and entry["observedValue"] == "open"
+
+
+class TestRedis:
+    def test_unreachable_redis_fails(self, client, app):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        app.config["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        response = client.get("/health/ready")
+        assert response.status_code == 503
+        assert checks(response)["redis:responseTime"]["status"] == "fail"
+
+
+def test_no_secrets_in_output(client, app):
+    body = client.get("/health").get_data(as_text=True)
+    assert app.config["SECRET_KEY"] not in body
+    assert app.config["SQLALCHEMY_DATABASE_URI"] not in body
+    assert "Traceback" not in body
