@@ -109,6 +109,25 @@ class Config:
     SMTP_BREAKER_FAILURES = env_int("SMTP_BREAKER_FAILURES", 3)
     SMTP_BREAKER_RESET = env_float("SMTP_BREAKER_RESET", 60)
     PROFILING_ENABLED = env_bool("PROFILING_ENABLED")
+    # Behind a reverse proxy: how many proxies' X-Forwarded-* headers to trust (0: none).
+    PROXY_FIX_HOPS = env_int("PROXY_FIX_HOPS", 0)
+    # Secure cookies: None means on unless in debug or testing mode.
+    SECURE_COOKIES = env_bool("SECURE_COOKIES") if os.environ.get("SECURE_COOKIES") else None
+    HSTS_SECONDS = env_int("HSTS_SECONDS", 0)  # 0: no Strict-Transport-Security header
+    # Login throttling (Flask-Limiter). Counters go to Redis when REDIS_URL is set.
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS") or "30 per minute;300 per hour"
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT") or "5 per 15 minutes"
+    # Database connections (PostgreSQL). A worker must never hang on a dead
+    # connection: checked before use, connect and statement timeouts, TCP
+    # keepalives, and a bounded wait for a free connection.
+    DB_POOL_SIZE = env_int("DB_POOL_SIZE", 5)
+    DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 5)
+    DB_POOL_TIMEOUT = env_float("DB_POOL_TIMEOUT", 5)
+    DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 3)
+    DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 5000)
     PROFILE_DIR = str(BASE_DIR / os.environ.get("PROFILE_DIR", "profiles"))
     # Werkzeug's default (scrypt) unless overridden; the tests lower the cost.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD") or "scrypt"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from app import avatars, observability, request_id
-from app.extensions import bootstrap, csrf, db, login, mail, migrate
+from app import avatars, observability, request_id, security
+from app.extensions import bootstrap, csrf, db, limiter, login, mail, migrate
 from config import Config
 
 __all__ = ["create_app", "db"]
@@ -57,6 +57,21 @@ def configure_secret_key(app: Flask) -> None:
 def configure_database(app: Flask) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "microblog.db")
+    options = {"pool_pre_ping": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        cfg = app.config
+        options.setdefault("pool_size", cfg["DB_POOL_SIZE"])
+        options.setdefault("max_overflow", cfg["DB_MAX_OVERFLOW"])
+        options.setdefault("pool_timeout", cfg["DB_POOL_TIMEOUT"])
+        options.setdefault("pool_recycle", 1800)
+        options.setdefault("connect_args", {
+            "connect_timeout": cfg["DB_CONNECT_TIMEOUT"],
+            "options": f"-c statement_timeout={cfg['DB_STATEMENT_TIMEOUT_MS']}",
+            # Notice a vanished server or network within seconds, not hours.
+            "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+            "tcp_user_timeout": 15000,
+        })
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def register_extensions(app: Flask) -> None:
@@ -66,6 +81,8 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
     with app.app_context():
         from app.db_events import configure_engine
 

@@ -2,7 +2,9 @@
 saving with the database's unique indexes as the final word."""
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import DataRequired, Length, Regexp
 
 from app.extensions import db
@@ -37,6 +39,18 @@ class DuplicateAccount(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+_dummy_hashes: dict[str, str] = {}
+
+
+def spend_a_password_check(password: str) -> None:
+    """Check ``password`` against a throwaway hash of the configured method,
+    so a login for an unknown user costs as long as a wrong password."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not a real password", method=method)
+    check_password_hash(_dummy_hashes[method], password)
 
 
 def username_taken(username: str, exclude_id: int | None = None) -> bool:

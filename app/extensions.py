@@ -11,6 +11,8 @@ import flask_mail
 import sqlalchemy as sa
 from flask import current_app
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -66,3 +68,5 @@ login.login_message_category = "info"
 mail = BoundedMail()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
+# Limits are declared on the views that need them; storage comes from config.
+limiter = Limiter(key_func=get_remote_address)

@@ -1,13 +1,14 @@
 """Views for registration, login and password reset."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.accounts import DuplicateAccount, commit_account
+from app.accounts import DuplicateAccount, commit_account, spend_a_password_check
 from app.auth.email import send_password_reset_email
 from app.auth.forms import LoginForm, LogoutForm, RegistrationForm, ResetPasswordForm, ResetPasswordRequestForm
+from app.auth.limits import login_per_account, login_per_address
 from app.auth.redirects import safe_next
 from app.extensions import db
 from app.models import User
@@ -19,19 +20,24 @@ BAD_LOGIN = "Invalid username or password."
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_per_address
+@login_per_account
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalar(User.by_username(form.username.data))
-        # One message for an unknown user and a wrong password: the form must
-        # not tell an attacker which accounts exist.
+        # One message, and the same work, for an unknown user and a wrong
+        # password: neither the page nor its timing tells which accounts exist.
+        if user is None:
+            spend_a_password_check(form.password.data)
         if user is None or not user.check_password(form.password.data):
             LOGINS.labels("failure").inc()
             flash(BAD_LOGIN, "danger")
             return render_template("auth/login.html", title="Sign In", form=form), 200
         LOGINS.labels("success").inc()
+        session.clear()  # nothing from before the login survives it (session fixation)
         login_user(user, remember=form.remember_me.data)
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/login.html", title="Sign In", form=form)
