@@ -20,9 +20,10 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	@touch $@
 
+# Plain http on this machine: cookies cannot require HTTPS here.
 run: $(BIN)/.runtime
 	$(BIN)/flask db upgrade
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	SECURE_COOKIES=$${SECURE_COOKIES:-0} $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(BIN)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
