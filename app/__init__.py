@@ -90,6 +90,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.errors import InsufficientStorage
     from app.errors import bp as errors_bp
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.aborter.mapping[InsufficientStorage.code] = InsufficientStorage  # abort(507) works too
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(api_bp, url_prefix="/api")
 
 
 def register_cli(app: Flask) -> None:

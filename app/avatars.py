@@ -25,8 +25,9 @@ def avatar_digest(email: str) -> str:
     return hmac.new(key, email.lower().encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def avatar_url(user: object) -> str:
-    return url_for("avatars.identicon", digest=avatar_digest(user.email))  # type: ignore[attr-defined]
+def avatar_url(user: object, external: bool = False) -> str:
+    return url_for("avatars.identicon", digest=avatar_digest(user.email),  # type: ignore[attr-defined]
+                   _external=external)
 
 
 def identicon_svg(digest: str) -> str:

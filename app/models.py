@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+import secrets
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -64,6 +65,10 @@ class User(UserMixin, db.Model):
     password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
     about_me: so.Mapped[str | None] = so.mapped_column(sa.String(140))
     last_seen: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, default=utcnow)
+    # API token: only its SHA-256 digest is stored, so a leaked database
+    # yields no usable token. One token per user at a time.
+    token_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True, unique=True)
+    token_expiration: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     posts: so.WriteOnlyMapped[Post] = so.relationship(back_populates="author", passive_deletes=True)
     following: so.WriteOnlyMapped[User] = so.relationship(
@@ -173,6 +178,31 @@ class User(UserMixin, db.Model):
             self.last_seen = now
             return True
         return False
+
+    # API tokens: random, expiring and revocable. A new token replaces the
+    # previous one; the token itself cannot be shown again (only its digest is kept).
+    @staticmethod
+    def _token_digest(token: str) -> str:
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get_token(self, expires_in: int = 3600) -> str:
+        """Issue a new API token valid for ``expires_in`` seconds (the caller commits)."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = self._token_digest(token)
+        self.token_expiration = utcnow() + timedelta(seconds=expires_in)
+        return token
+
+    def revoke_token(self) -> None:
+        self.token_hash = None
+        self.token_expiration = None
+
+    @staticmethod
+    def check_token(token: str) -> User | None:
+        """The user holding this unexpired token, if any."""
+        user = db.session.scalar(sa.select(User).where(User.token_hash == User._token_digest(token)))
+        if user is None or user.token_expiration is None or user.token_expiration <= utcnow():
+            return None
+        return user
 
     # Password reset tokens: signed and expiring. The payload carries a digest
     # of the current password hash, so a token stops working once it is used.

@@ -1,0 +1,108 @@
+"""What the API shows of users and posts. Never a password hash or a token;
+a user's email only to that user."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, NamedTuple, TypeVar
+
+import sqlalchemy as sa
+from flask import url_for
+
+from app.avatars import avatar_url
+from app.errors import NotFoundError
+from app.extensions import db
+from app.models import Post, User, followers
+
+# Ids are 32-bit integers (PostgreSQL's integer). A larger one in a URL cannot
+# exist, and past 2**63 it would overflow SQLite's parameter binding: it is
+# simply not found, without asking the database.
+MAX_ID = 2**31 - 1
+
+T = TypeVar("T")
+
+
+class Counts(NamedTuple):
+    posts: int
+    followers: int
+    following: int
+
+
+def with_counts(query: sa.Select) -> sa.Select:
+    """Add each user's post, follower and following counts to a select of users,
+    as correlated subqueries: one statement for a whole page of users."""
+    counted = followers.alias("counted")  # the outer query may join followers itself
+
+    def count(subquery: sa.Select) -> sa.ScalarSelect:
+        return subquery.with_only_columns(sa.func.count(), maintain_column_froms=True).correlate(User).scalar_subquery()
+
+    return query.add_columns(
+        count(sa.select(Post.id).where(Post.user_id == User.id)),
+        count(sa.select(counted.c.follower_id).where(counted.c.followed_id == User.id)),
+        count(sa.select(counted.c.followed_id).where(counted.c.follower_id == User.id)),
+    )
+
+
+def get_by_id(model: type[T], id: int) -> T | None:
+    return db.session.get(model, id) if id <= MAX_ID else None
+
+
+def user_with_counts(user_id: int) -> tuple[User, Counts]:
+    row = None
+    if user_id <= MAX_ID:
+        row = db.session.execute(with_counts(sa.select(User).where(User.id == user_id))).first()
+    if row is None:
+        raise NotFoundError(f"There is no user with id {user_id}.")
+    return row[0], Counts(*row[1:])
+
+
+def users_page(caller: User) -> Callable[[sa.Select], list[dict[str, Any]]]:
+    """A ``fetch`` for ``paginate``: a page of users with their counts."""
+    def fetch(query: sa.Select) -> list[dict[str, Any]]:
+        return [user_dict(row[0], Counts(*row[1:]), caller) for row in db.session.execute(with_counts(query))]
+    return fetch
+
+
+def posts_page(query: sa.Select) -> list[dict[str, Any]]:
+    """A ``fetch`` for ``paginate``: a page of posts (their authors come in the same statement)."""
+    return [post_dict(post) for post in db.session.scalars(query)]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def user_dict(user: User, counts: Counts, caller: User | None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": user.id,
+        "username": user.username,
+        "last_seen": _iso(user.last_seen),
+        "about_me": user.about_me,
+        "post_count": counts.posts,
+        "follower_count": counts.followers,
+        "following_count": counts.following,
+        "_links": {
+            "self": url_for("api.get_user", id=user.id),
+            "followers": url_for("api.get_followers", id=user.id),
+            "following": url_for("api.get_following", id=user.id),
+            # The app's own identicon: a Gravatar URL would hand every token
+            # holder an unsalted hash of each user's email.
+            "avatar": avatar_url(user, external=True),
+        },
+    }
+    if caller is not None and caller.id == user.id:
+        data["email"] = user.email
+    return data
+
+
+def post_dict(post: Post) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        "body": post.body,
+        "timestamp": _iso(post.timestamp),
+        "author": {"id": post.author.id, "username": post.author.username},
+        "_links": {
+            "self": url_for("api.get_post", id=post.id),
+            "author": url_for("api.get_user", id=post.author.id),
+        },
+    }
