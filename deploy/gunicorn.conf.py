@@ -24,20 +24,32 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
+# gunicorn's control socket is off: its default path is one per user, so two
+# servers on one host would collide, and nothing here uses it.
+control_socket_disable = True
+
 # prometheus-client's multiprocess mode needs this set before any worker
-# imports it; workers inherit it from this (master) process.
+# imports it; workers inherit it from this (master) process. It must exist
+# before the app is imported: metrics create their files at import.
 os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"microblog-metrics-{os.getpid()}")
 )
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]
+    # Once per master start (not on HUP reloads): counters start from zero.
     from app.observability.multiproc import prepare_directory
 
     prepare_directory(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
-    from app.observability.multiproc import compact_dead_worker
+    # An exception here would stop gunicorn's main loop, i.e. the whole server:
+    # a failed compaction only costs a slower scrape, so log it and go on.
+    try:
+        from app.observability.multiproc import compact_dead_worker
 
-    compact_dead_worker(worker.pid)
+        compact_dead_worker(worker.pid)
+    except Exception:
+        server.log.exception("Could not compact the metrics of worker %s; its files stay", worker.pid)

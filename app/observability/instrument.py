@@ -11,6 +11,13 @@ from app.observability.metrics import HTTP_DURATION, HTTP_EXCEPTIONS, HTTP_IN_PR
 
 _STARTED = "microblog.metrics_started"
 NOT_COUNTED = {"metrics.metrics"}  # scrapes must not change what they measure
+# gunicorn accepts any made-up method name: label those "other", or each one
+# would add a series.
+KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+def method_label() -> str:
+    return request.method if request.method in KNOWN_METHODS else "other"
 
 
 def endpoint_label() -> str:
@@ -30,8 +37,9 @@ def _observe(response: Response) -> Response:
     started = request.environ.get(_STARTED)
     if started is not None:
         endpoint = endpoint_label()
-        HTTP_REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-        HTTP_DURATION.labels(request.method, endpoint).observe(time.perf_counter() - started)
+        method = method_label()
+        HTTP_REQUESTS.labels(method, endpoint, str(response.status_code)).inc()
+        HTTP_DURATION.labels(method, endpoint).observe(time.perf_counter() - started)
     return response
 
 
