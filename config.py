@@ -132,6 +132,7 @@ class Config:
     # Werkzeug's default (scrypt) unless overridden; the tests lower the cost.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD") or "scrypt"
     RESET_TOKEN_MAX_AGE = env_int("RESET_TOKEN_MAX_AGE", 600)
+    API_TOKEN_TTL = env_int("API_TOKEN_TTL", 3600)  # seconds an API token stays valid
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)  # bytes; larger bodies get 413
     BOOTSTRAP_SERVE_LOCAL = True  # never load Bootstrap from a CDN
     SQLALCHEMY_RECORD_QUERIES = False

@@ -19,10 +19,11 @@ USERNAME_RULES = [
     # ASCII only: usernames live in URLs, and lower() must agree between
     # Python, SQLite and PostgreSQL for case-insensitive uniqueness to hold.
     Regexp(
-        r"^[A-Za-z0-9_.-]+$",
+        r"\A[A-Za-z0-9_.-]+\Z",  # \Z, not $: "$" also matches before a trailing newline
         message="Usernames may contain only letters, digits, dots, dashes and underscores.",
     ),
 ]
+PASSWORD_RULES = [DataRequired(), Length(min=8, max=128, message="Passwords must be 8 to 128 characters long.")]
 
 # Which field a unique-index violation belongs to, by the index's name (it
 # appears in the error text on both SQLite and PostgreSQL).

@@ -1,9 +1,11 @@
 """HTTP hardening: security headers, cookie flags, and proxy awareness."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask.wrappers import Response
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.errors.exceptions import ValidationError
 
 # Everything from this site, nothing inline: no inline scripts or styles, no
 # other host, and no framing (clickjacking). data: images are Bootstrap's
@@ -34,8 +36,20 @@ def _headers(app: Flask) -> dict[str, str]:
     return headers
 
 
+NUL_MESSAGE = "The request contains a NUL character, which no field accepts."
+
+
+def reject_nul_characters() -> None:
+    """A NUL byte in any text makes PostgreSQL refuse the statement (a 500),
+    and is never legitimate input: refuse it up front with a clear 400."""
+    values = [request.path, *request.args.values(), *(request.form.values() if request.form else ())]
+    if any("\x00" in value for value in values):
+        raise ValidationError(NUL_MESSAGE)
+
+
 def init_app(app: Flask) -> None:
     headers = _headers(app)
+    app.before_request(reject_nul_characters)
 
     @app.after_request
     def security_headers(response: Response) -> Response:

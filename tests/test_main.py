@@ -239,3 +239,9 @@ def test_statement_budget(client, logged_in, path):
         response = client.get(path)
     assert response.status_code == 200
     assert len(statements) <= 5, statements
+
+
+def test_username_with_trailing_newline_is_rejected(client, logged_in):
+    response = client.post("/edit_profile", data={"username": "susan\n", "about_me": ""})
+    assert response.status_code == 200
+    assert "Usernames may contain only letters" in response.get_data(as_text=True)

@@ -166,3 +166,16 @@ def test_unknown_user_and_wrong_password_take_similar_time(tmp_path):
     wrong = statistics.median(timed("susan") for _ in range(7))
     unknown = statistics.median(timed("nobody") for _ in range(7))
     assert 0.5 < unknown / wrong < 2, (unknown, wrong)
+
+
+@pytest.mark.parametrize(("method", "path", "data"), [
+    ("POST", "/auth/login", {"username": "su\x00san", "password": "x"}),
+    ("POST", "/auth/register", {"username": "a", "email": "a@example.com", "password": "p\x00assword1",
+                                "password2": "p\x00assword1"}),
+    ("GET", "/auth/login?next=/in\x00dex", None),
+    ("GET", "/user/su%00san", None),
+])
+def test_nul_characters_are_a_clear_400(client, susan, method, path, data):
+    response = client.open(path, method=method, data=data, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert "NUL character" in response.get_json(force=True)["detail"]

@@ -5,9 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from app.accounts import EMAIL_TAKEN, USERNAME_RULES, USERNAME_TAKEN, email_taken, username_taken
+from app.accounts import EMAIL_TAKEN, PASSWORD_RULES, USERNAME_RULES, USERNAME_TAKEN, email_taken, username_taken
 
-PASSWORD_RULES = [DataRequired(), Length(min=8, max=128, message="Passwords must be 8 to 128 characters long.")]
 
 class LoginForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])

@@ -25,7 +25,9 @@ NO_USER_ENDPOINTS = {"static", "bootstrap.static", "avatars.identicon", "health.
 @bp.before_app_request
 def record_last_seen() -> None:
     # Written at most once a minute per user, not on every request.
-    if request.endpoint in NO_USER_ENDPOINTS:
+    # The API authenticates with tokens, not the session: reading the session
+    # there would add "Vary: Cookie" to every answer.
+    if request.endpoint in NO_USER_ENDPOINTS or request.blueprint == "api":
         return
     if current_user.is_authenticated and current_user.seen():
         db.session.commit()
