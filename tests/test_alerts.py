@@ -5,6 +5,7 @@ import socket
 import time
 
 import pytest
+import sqlalchemy as sa
 from flask import request
 
 from app.observability.metrics import ERROR_EMAILS
@@ -34,6 +35,14 @@ def routes(app):
     @app.route("/test/other")
     def other():
         raise KeyError("other")
+
+    @app.route("/test/db-a")
+    def db_a():
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    @app.route("/test/db-b")
+    def db_b():
+        raise sa.exc.OperationalError("SELECT 2", {}, Exception("server closed the connection unexpectedly"))
 
     @app.route("/test/reset/<token>")
     def with_token(token):
@@ -202,3 +211,13 @@ def test_on_without_a_mail_server_fails_fast():
 
     with pytest.raises(RuntimeError, match="MAIL_SERVER or ADMINS"):
         create_app(config("sqlite://", ERROR_EMAILS=True, MAIL_SERVER=None))
+
+
+def test_a_database_outage_is_one_incident_across_endpoints(client, smtp, outbox):
+    for path in ("/test/db-a", "/test/db-b", "/test/db-a", "/test/db-b"):
+        assert client.get(path).status_code == 503
+    assert outbox.wait_idle(10)
+    (msg,) = smtp.inbox.wait_for(1)
+    assert msg["Subject"].strip() == "Microblog Failure: OperationalError in * (database unavailable)"
+    time.sleep(0.3)
+    assert len(smtp.inbox.messages) == 1

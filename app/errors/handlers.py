@@ -8,14 +8,12 @@ handler: Flask logs them (one ERROR record with the traceback) and fires
 """
 from __future__ import annotations
 
-import errno
-
 from flask import Blueprint, current_app
 from flask.wrappers import Response
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.db_errors import is_database_unavailable, is_disk_full
 from app.errors.exceptions import AppError, ConflictError, InsufficientStorage, ValidationError
 from app.errors.render import render_error
 from app.extensions import db
@@ -66,32 +64,6 @@ def app_error(e: AppError) -> Response:
     if isinstance(e, ConflictError) and e.field:
         errors = {e.field: [e.message]}
     return render_error(e.status, e.message, errors=errors, **extra)
-
-
-def _chain(exc: BaseException | None):  # type: ignore[no-untyped-def]
-    while exc is not None:
-        yield exc
-        exc = exc.__cause__ or exc.__context__
-
-
-def is_disk_full(exc: BaseException | None) -> bool:
-    for item in _chain(exc):
-        if isinstance(item, OSError) and item.errno == errno.ENOSPC:
-            return True
-        if isinstance(item, sa_exc.OperationalError):
-            text = str(item.orig).lower()
-            if "disk is full" in text or "no space left" in text or getattr(item.orig, "sqlstate", "") == "53100":
-                return True
-    return False
-
-
-def is_database_unavailable(exc: BaseException | None) -> bool:
-    """Connection refused or lost, pool exhausted, lock or statement timeout:
-    worth retrying shortly, unlike a bug."""
-    return any(
-        isinstance(item, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
-        for item in _chain(exc)
-    )
 
 
 @bp.app_errorhandler(InternalServerError)

@@ -94,7 +94,9 @@ def check_disk(app: Flask) -> CheckResult:
     free_mb = round(shutil.disk_usage(path).free / 2**20, 1)
     minimum = app.config["HEALTH_DISK_MIN_MB"]
     if free_mb < minimum:
-        return CheckResult("fail", free_mb, "MiB", output=f"less than {minimum} MiB free for logs",
+        # A warning, not a failure: logging is best-effort (a full log disk
+        # never fails a request), so the instance can still serve traffic.
+        return CheckResult("warn", free_mb, "MiB", output=f"less than {minimum} MiB free for logs",
                            component_type="system")
     return CheckResult("pass", free_mb, "MiB", component_type="system")
 

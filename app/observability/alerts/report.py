@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from flask import has_request_context, request
 
+from app.db_errors import is_connection_lost
 from app.version import __version__
 
 APP_DIR = Path(__file__).resolve().parents[2]  # the app/ package
@@ -86,7 +87,14 @@ def _request_lines(user_id: str | None, request_id: str | None) -> list[str]:
 def build_report(record: logging.LogRecord, user_id: str | None, request_id: str | None) -> ErrorReport:
     exc_type, exc, tb = record.exc_info or (None, None, None)
     endpoint = (request.endpoint or "-") if has_request_context() else f"{record.module} (no request)"
-    if exc_type is not None:
+    if exc_type is not None and is_connection_lost(exc):
+        # An outage is one incident, not one bug per page it breaks: group
+        # every lost-connection error together, whatever the endpoint.
+        type_name = exc_type.__qualname__
+        where = "database unavailable"
+        endpoint = "* (database unavailable)"
+        tb_text = "".join(traceback.format_exception(exc_type, exc, tb))
+    elif exc_type is not None:
         type_name = exc_type.__qualname__
         where = innermost_app_frame(tb)
         tb_text = "".join(traceback.format_exception(exc_type, exc, tb))
