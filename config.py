@@ -92,6 +92,10 @@ class Config:
     # app is not in debug or testing mode.
     ERROR_EMAILS = env_bool("ERROR_EMAILS") if os.environ.get("ERROR_EMAILS") else None
     ERROR_EMAIL_WINDOW = env_float("ERROR_EMAIL_WINDOW", 600)  # seconds in which repeats are only counted
+    # Where error groups are shared between processes: "memory" (this process
+    # only), "redis", or a file path. Default: Redis when REDIS_URL is set,
+    # else instance/error-alerts.json (every worker on this host).
+    ERROR_EMAIL_STATE = os.environ.get("ERROR_EMAIL_STATE") or None
     ERROR_EMAIL_RETRY = env_float("ERROR_EMAIL_RETRY", 10)  # seconds between retries while SMTP is down
     SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
     SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
@@ -140,6 +144,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    ERROR_EMAIL_STATE = "memory"  # each test's app groups on its own
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False

@@ -35,6 +35,18 @@ def pg_cluster() -> Iterator[PostgresCluster]:
     cluster.cleanup()
 
 
+@pytest.fixture
+def own_cluster() -> Iterator[PostgresCluster]:
+    """A PostgreSQL server of the test's own, to stop and start at will."""
+    bindir = find_bindir()
+    if bindir is None:
+        missing("PostgreSQL server binaries (initdb) not found: install postgresql-15")
+    cluster = PostgresCluster(bindir)
+    cluster.start()
+    yield cluster
+    cluster.cleanup()
+
+
 @pytest.fixture(scope="session")
 def pg_url(pg_cluster: PostgresCluster) -> str:
     """A database whose schema is created once; each test truncates it after."""

@@ -5,14 +5,11 @@ from __future__ import annotations
 import socket
 import time
 
-import pytest
 import sqlalchemy as sa
 from flask_migrate import stamp
 
 from app import create_app, db
 from tests.conftest import config
-from tests.support.postgres import PostgresCluster, find_bindir
-from tests.support.requirements import missing
 
 
 def checks(response) -> dict[str, dict]:
@@ -51,18 +48,6 @@ def test_locked_database_cannot_hang_the_probe(pg_cluster, tmp_path):
     with app.app_context():
         db.engine.dispose()
     pg_cluster.drop_database("health_locked")
-
-
-@pytest.fixture
-def own_cluster():
-    """A PostgreSQL server of this test's own, to stop and start."""
-    bindir = find_bindir()
-    if bindir is None:
-        missing("PostgreSQL server binaries (initdb) not found: install postgresql-15")
-    cluster = PostgresCluster(bindir)
-    cluster.start()
-    yield cluster
-    cluster.cleanup()
 
 
 def test_ready_follows_a_postgres_outage_without_restart(own_cluster, tmp_path):

@@ -61,6 +61,7 @@ def environment(root: Path, extra: Mapping[str, str] | None = None) -> dict[str,
         "DATABASE_URL": f"sqlite:///{root / 'db.sqlite'}",
         "SECRET_KEY": "gunicorn-test-secret",
         "LOG_DIR": str(root / "logs"),
+        "INSTANCE_PATH": str(root / "instance"),
         "PROMETHEUS_MULTIPROC_DIR": str(root / "metrics"),
         "METRICS_TOKEN": "",
         "METRICS_ALLOWED_NETWORKS": "",
@@ -75,7 +76,7 @@ def environment(root: Path, extra: Mapping[str, str] | None = None) -> dict[str,
 
 @contextmanager
 def gunicorn(root: Path, workers: int = 2, env: Mapping[str, str] | None = None,
-             ready_path: str = "/health/live") -> Iterator[Server]:
+             ready_path: str = "/health/live", app_module: str = "microblog:app") -> Iterator[Server]:
     """Run ``flask db upgrade``, then serve microblog with ``workers`` sync
     workers until the block ends; gunicorn is always stopped on the way out."""
     root.mkdir(parents=True, exist_ok=True)
@@ -90,7 +91,7 @@ def gunicorn(root: Path, workers: int = 2, env: Mapping[str, str] | None = None,
     # gunicorn 27 opens a control socket at one fixed path per user: a test's
     # server must not take it over from another gunicorn on this machine.
     command = [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), "-w", str(workers),
-               "-b", f"127.0.0.1:{port}", "--no-control-socket", "microblog:app"]
+               "-b", f"127.0.0.1:{port}", "--no-control-socket", app_module]
     with open(log, "w") as out:
         # A session of its own, so stopping it can never reach the test runner.
         proc = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,

@@ -3,9 +3,11 @@ and no request ever waits on the mail server."""
 from __future__ import annotations
 
 import logging
+import os
 
 from flask import Flask
 
+from app.observability.alerts.groups import make_store
 from app.observability.alerts.outbox import AlertOutbox, SMTPSettings
 from app.observability.alerts.report import build_report
 from app.observability.context import current_user_id
@@ -56,6 +58,8 @@ def configure_error_emails(app: Flask) -> AlertOutbox | None:
         window=float(cfg["ERROR_EMAIL_WINDOW"]),
         retry_interval=float(cfg["ERROR_EMAIL_RETRY"]),
         breaker=app.extensions.get("smtp_breaker"),
+        groups=make_store(cfg.get("ERROR_EMAIL_STATE"), cfg.get("REDIS_URL"),
+                          os.path.join(app.instance_path, "error-alerts.json")),
     )
     app.logger.addHandler(ErrorMailHandler(outbox))
     app.extensions["error_emails"] = outbox

@@ -25,6 +25,7 @@ from email.message import EmailMessage
 
 import pybreaker
 
+from app.observability.alerts.groups import Digest, GroupStore
 from app.observability.alerts.report import ErrorReport
 from app.observability.metrics import ERROR_EMAILS
 
@@ -42,28 +43,20 @@ class SMTPSettings:
     timeout: float = 10.0
 
 
-@dataclass
-class _Group:
-    report: ErrorReport
-    window_ends: float
-    repeats: int = 0
-    first_repeat: datetime | None = None
-    last_repeat: datetime | None = None
-
-
 class AlertOutbox:
     QUEUE_SIZE = 1000
     MAX_PENDING = 100  # unsent mails kept for retry while the server is down
 
     def __init__(self, smtp: SMTPSettings, window: float, retry_interval: float = 10.0,
-                 tick: float = 0.5, breaker: pybreaker.CircuitBreaker | None = None) -> None:
+                 tick: float = 0.5, breaker: pybreaker.CircuitBreaker | None = None,
+                 groups: GroupStore | None = None) -> None:
         self.smtp = smtp
+        self.groups = groups or GroupStore()
         self.breaker = breaker
         self.window = window
         self.retry_interval = retry_interval
         self.tick = tick
         self._queue: queue.Queue[ErrorReport] = queue.Queue(self.QUEUE_SIZE)
-        self._groups: dict[str, _Group] = {}
         self._pending: deque[EmailMessage] = deque()
         self._next_retry = 0.0
         self._thread: threading.Thread | None = None
@@ -71,6 +64,7 @@ class AlertOutbox:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._server_down = False
+        self._stopped = False
         self._idle = threading.Event()
         atexit.register(self.close)
 
@@ -104,7 +98,7 @@ class AlertOutbox:
             except queue.Empty:
                 report = None
             try:
-                self._flush_due_digests(time.monotonic())
+                self._flush_due_digests()
                 if report is not None:
                     self._take(report)
                 self._retry_pending()
@@ -114,35 +108,25 @@ class AlertOutbox:
                 self._idle.set()
 
     def _take(self, report: ErrorReport) -> None:
-        now = time.monotonic()
-        group = self._groups.get(report.fingerprint)
-        if group is None:
-            self._groups[report.fingerprint] = _Group(report, window_ends=now + self.window)
+        if self.groups.record(report, time.time(), self.window):
             self._deliver(self._message(report.subject, report.body), "sent")
-            return
-        group.repeats += 1
-        group.first_repeat = group.first_repeat or report.when
-        group.last_repeat = report.when
-        ERROR_EMAILS.labels("grouped").inc()
+        else:
+            ERROR_EMAILS.labels("grouped").inc()
 
-    def _flush_due_digests(self, now: float, everything: bool = False) -> None:
-        for fingerprint, group in list(self._groups.items()):
-            if everything or now >= group.window_ends:
-                del self._groups[fingerprint]
-                if group.repeats:
-                    self._deliver(self._digest(group), "digest")
+    def _flush_due_digests(self, everything: bool = False) -> None:
+        for digest in self.groups.take_due(time.time(), everything):
+            self._deliver(self._digest(digest), "digest")
 
-    def _digest(self, group: _Group) -> EmailMessage:
-        first = group.report
-        assert group.first_repeat and group.last_repeat
-        times = "once more" if group.repeats == 1 else f"{group.repeats} more times"
-        subject = f"Microblog Failure digest: {first.exc_type} in {first.endpoint} ({group.repeats} more)"
+    def _digest(self, digest: Digest) -> EmailMessage:
+        first = digest.first
+        times = "once more" if digest.repeats == 1 else f"{digest.repeats} more times"
+        subject = f"Microblog Failure digest: {first.exc_type} in {first.endpoint} ({digest.repeats} more)"
         body = "\n".join([
             subject,
             "",
             f"The error first mailed at {first.when.isoformat(timespec='seconds')} occurred {times}",
-            f"between {group.first_repeat.isoformat(timespec='seconds')} "
-            f"and {group.last_repeat.isoformat(timespec='seconds')}.",
+            f"between {digest.first_repeat.isoformat(timespec='seconds')} "
+            f"and {digest.last_repeat.isoformat(timespec='seconds')}.",
             f"Fingerprint: {first.fingerprint}",
             "",
             "The first occurrence, for reference:",
@@ -224,19 +208,24 @@ class AlertOutbox:
 
     def stop(self) -> None:
         """Stop the thread; what is still queued or open stays unsent."""
+        self._stopped = True
         self._stop.set()
         if self._thread is not None and self._pid == os.getpid():
             self._thread.join(timeout=self.smtp.timeout + 1)
 
     def close(self) -> None:
-        """At exit: mail the digests still open, best effort."""
+        """At exit: mail the digests still open, best effort (not after stop())."""
+        if self._stopped:
+            return
         self.stop()
         try:
             while True:
                 self._take(self._queue.get_nowait())
         except queue.Empty:
             pass
-        self._flush_due_digests(time.monotonic(), everything=True)
+        # With a shared store other processes may still count repeats: the
+        # digest is theirs to send when the window closes.
+        self._flush_due_digests(everything=not self.groups.shared)
 
 
 def _stderr(line: str) -> None:
