@@ -1,6 +1,8 @@
 """/metrics: every metric moves as it should after real requests."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from flask import abort
 
@@ -145,3 +147,28 @@ class TestNetworks:
         denied = client.get("/metrics", environ_base={"REMOTE_ADDR": "192.0.2.7"})
         assert denied.status_code == 403
         assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+
+
+def test_scrape_waits_out_a_worker_file_being_created(tmp_path):
+    """A booting worker's metrics file exists empty for a moment: the scrape
+    reads again instead of answering 500."""
+    import threading
+
+    from prometheus_client.mmap_dict import MmapedDict
+
+    from app.observability.exporter import _read_multiprocess
+
+    directory = tmp_path / "metrics"  # tmp_path also holds the test's SQLite database
+    directory.mkdir()
+    empty = directory / "counter_4242.db"
+    empty.write_bytes(b"")
+
+    def worker_finishes_creating_it() -> None:
+        time.sleep(0.015)
+        MmapedDict(str(empty)).close()
+
+    thread = threading.Thread(target=worker_finishes_creating_it)
+    thread.start()
+    body = _read_multiprocess(str(directory))
+    thread.join()
+    assert isinstance(body, bytes)

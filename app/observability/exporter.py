@@ -6,6 +6,7 @@ import hmac
 import ipaddress
 import os
 import platform
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -90,15 +91,31 @@ def metrics() -> Response:
     collector: AppCollector = current_app.extensions["metrics_collector"]
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
-        # Under gunicorn: add up every worker's files, live and dead.
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        with locked(directory, exclusive=False):
-            body = generate_latest(registry)
+        body = _read_multiprocess(directory)
     else:
         body = generate_latest(REGISTRY)
     body += generate_latest(_single(collector))
     return Response(body, content_type=CONTENT_TYPE)
+
+
+def _read_multiprocess(directory: str, attempts: int = 5) -> bytes:
+    """Under gunicorn: add up every worker's files, live and dead.
+
+    A worker that is booting creates its file empty and sizes it a moment
+    later; a scrape in between cannot parse it. That lasts microseconds, so
+    read again rather than fail the scrape.
+    """
+    for attempt in range(attempts):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=directory)
+        try:
+            with locked(directory, exclusive=False):
+                return generate_latest(registry)
+        except (struct.error, ValueError, RuntimeError, FileNotFoundError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _single(collector: Collector) -> CollectorRegistry:
