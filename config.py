@@ -100,6 +100,8 @@ class Config:
     SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
     SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
     SENTRY_OPTIONS: dict = {}  # extra keyword arguments for sentry_sdk.init
+    # Request metrics and /metrics (off only to measure what they cost).
+    METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
     # /metrics: open unless a bearer token or a list of networks is set.
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
     METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")  # e.g. "10.0.0.0/8,127.0.0.1/32"

@@ -172,3 +172,13 @@ def test_scrape_waits_out_a_worker_file_being_created(tmp_path):
     body = _read_multiprocess(str(directory))
     thread.join()
     assert isinstance(body, bytes)
+
+
+def test_metrics_can_be_turned_off(tmp_path):
+    from app import create_app
+    from tests.conftest import config
+
+    app = create_app(config(f"sqlite:///{tmp_path / 'off.db'}", METRICS_ENABLED=False))
+    client = app.test_client()
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/health/live").status_code == 200

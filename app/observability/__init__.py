@@ -21,8 +21,9 @@ def init_app(app: Flask) -> None:
     )
     configure_error_emails(app)
     configure_request_log(app)
-    instrument_requests(app)
-    exporter.init_app(app)
+    if app.config["METRICS_ENABLED"]:
+        instrument_requests(app)
+        exporter.init_app(app)
     health.init_app(app)
     with app.app_context():
         watch_engine(app, db.engine)

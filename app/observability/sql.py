@@ -27,6 +27,7 @@ def operation(statement: str) -> str:
 def watch_engine(app: Flask, engine: sa.Engine) -> None:
     threshold_ms = app.config["SLOW_QUERY_MS"]
     logger = app.logger
+    counted = app.config["METRICS_ENABLED"]
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def started(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
@@ -38,9 +39,10 @@ def watch_engine(app: Flask, engine: sa.Engine) -> None:
         if not stack:
             return
         elapsed = time.perf_counter() - stack.pop()
-        op = operation(statement)
-        DB_STATEMENTS.labels(op).inc()
-        DB_DURATION.labels(op).observe(elapsed)
+        if counted:
+            op = operation(statement)
+            DB_STATEMENTS.labels(op).inc()
+            DB_DURATION.labels(op).observe(elapsed)
         if elapsed * 1000 > threshold_ms:
             text = " ".join(statement.split())
             if len(text) > MAX_STATEMENT:
@@ -52,4 +54,5 @@ def watch_engine(app: Flask, engine: sa.Engine) -> None:
         stack = context.connection.info.get(_STACK) if context.connection is not None else None
         if stack:
             stack.pop()
-            DB_STATEMENTS.labels(operation(context.statement or "")).inc()
+            if counted:
+                DB_STATEMENTS.labels(operation(context.statement or "")).inc()
