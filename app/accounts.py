@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Email, Length, Regexp
 
 from app.extensions import db
 from app.models import User
@@ -24,6 +24,14 @@ USERNAME_RULES = [
     ),
 ]
 PASSWORD_RULES = [DataRequired(), Length(min=8, max=128, message="Passwords must be 8 to 128 characters long.")]
+EMAIL_RULES = [
+    DataRequired(),
+    Length(max=120),
+    # ASCII only: Flask-Mail cannot send to an internationalised address, and
+    # SQLite's lower() folds only ASCII, which case-insensitive uniqueness needs.
+    Regexp(r"\A[\x21-\x7e]+\Z", message="Please use an email address written in plain ASCII characters."),
+    Email(allow_smtputf8=False),
+]
 
 # Which field a unique-index violation belongs to, by the index's name (it
 # appears in the error text on both SQLite and PostgreSQL).

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
@@ -206,6 +207,15 @@ class User(UserMixin, db.Model):
 
     # Password reset tokens: signed and expiring. The payload carries a digest
     # of the current password hash, so a token stops working once it is used.
+    def get_id(self) -> str:
+        """What sessions and remember-me cookies store: the id and a digest of
+        the password hash, so a password reset logs every other device out
+        (a stolen cookie dies with the old password)."""
+        return f"{self.id}.{self.password_fingerprint()}"
+
+    def password_fingerprint(self) -> str:
+        return self._reset_fingerprint()
+
     def _reset_fingerprint(self) -> str:
         return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
 
@@ -247,7 +257,12 @@ class Post(db.Model):
 
 @login.user_loader
 def load_user(user_id: str) -> User | None:
+    """The user a session or remember-me cookie names, if it is still theirs."""
+    number, _, fingerprint = user_id.partition(".")
     try:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(number))
     except ValueError:
         return None
+    if user is None or not hmac.compare_digest(fingerprint, user.password_fingerprint()):
+        return None  # the password changed since: every old session and cookie is void
+    return user

@@ -54,7 +54,8 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 USERNAME = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_.-]+$",
             "description": "ASCII letters, digits, dots, dashes and underscores; unique in any letter case."}
-EMAIL = {"type": "string", "format": "email", "maxLength": 120, "description": "Unique in any letter case."}
+EMAIL = {"type": "string", "format": "email", "maxLength": 120, "pattern": "^[\\x21-\\x7e]+$",
+         "description": "Plain ASCII; unique in any letter case."}
 PASSWORD = {"type": "string", "minLength": 8, "maxLength": 128, "pattern": NO_NUL}
 ABOUT_ME = nullable({"type": "string", "maxLength": 140, "pattern": NO_NUL})
 POST_BODY = {"type": "string", "minLength": 1, "maxLength": 140, "description": "Not blank.",

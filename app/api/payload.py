@@ -13,9 +13,9 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import UnsupportedMediaType
 from wtforms import Form, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
-from app.accounts import PASSWORD_RULES, USERNAME_RULES
+from app.accounts import EMAIL_RULES, PASSWORD_RULES, USERNAME_RULES
 from app.errors import ValidationError
 
 NOT_JSON = "Send the request body as JSON, with the header 'Content-Type: application/json'."
@@ -28,7 +28,7 @@ class UserFields(Form):
     """An account's fields, with the registration form's rules (no CSRF: a plain WTForms form)."""
 
     username = StringField(validators=USERNAME_RULES)
-    email = StringField(validators=[DataRequired(), Length(max=120), Email()])
+    email = StringField(validators=EMAIL_RULES)
     password = StringField(validators=PASSWORD_RULES)
     about_me = StringField(validators=[Length(max=140)])
 

@@ -1,27 +1,35 @@
 """Account forms: register, log in, reset a password."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from app.accounts import EMAIL_TAKEN, PASSWORD_RULES, USERNAME_RULES, USERNAME_TAKEN, email_taken, username_taken
+from app.accounts import (
+    EMAIL_RULES,
+    EMAIL_TAKEN,
+    PASSWORD_RULES,
+    USERNAME_RULES,
+    USERNAME_TAKEN,
+    email_taken,
+    username_taken,
+)
+from app.forms import WebForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(WebForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
     remember_me = BooleanField("Remember Me")
     submit = SubmitField("Sign In")
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(WebForm):
     submit = SubmitField("Logout")
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(WebForm):
     username = StringField("Username", validators=USERNAME_RULES)
-    email = StringField("Email", validators=[DataRequired(), Length(max=120), Email()])
+    email = StringField("Email", validators=EMAIL_RULES)
     password = PasswordField("Password", validators=PASSWORD_RULES)
     password2 = PasswordField(
         "Repeat Password", validators=[DataRequired(), EqualTo("password", message="Passwords must match.")]
@@ -37,12 +45,12 @@ class RegistrationForm(FlaskForm):
             raise ValidationError(EMAIL_TAKEN)
 
 
-class ResetPasswordRequestForm(FlaskForm):
-    email = StringField("Email", validators=[DataRequired(), Length(max=120), Email()])
+class ResetPasswordRequestForm(WebForm):
+    email = StringField("Email", validators=EMAIL_RULES)
     submit = SubmitField("Request Password Reset")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(WebForm):
     password = PasswordField("Password", validators=PASSWORD_RULES)
     password2 = PasswordField(
         "Repeat Password", validators=[DataRequired(), EqualTo("password", message="Passwords must match.")]

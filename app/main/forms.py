@@ -1,14 +1,14 @@
 """Forms for posting, editing a profile, and the follow/unfollow buttons."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.accounts import USERNAME_RULES, USERNAME_TAKEN, username_taken
+from app.forms import WebForm
 
 
-class EditProfileForm(FlaskForm):
+class EditProfileForm(WebForm):
     username = StringField("Username", validators=USERNAME_RULES)
     about_me = TextAreaField("About me", validators=[Length(max=140)])
     submit = SubmitField("Submit")
@@ -23,12 +23,12 @@ class EditProfileForm(FlaskForm):
             raise ValidationError(USERNAME_TAKEN)
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(WebForm):
     """Carries only the CSRF token, for the follow and unfollow buttons."""
 
     submit = SubmitField("Submit")
 
 
-class PostForm(FlaskForm):
+class PostForm(WebForm):
     post = TextAreaField("Say something", validators=[DataRequired(), Length(min=1, max=140)])
     submit = SubmitField("Submit")

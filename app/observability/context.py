@@ -16,6 +16,6 @@ def current_user_id() -> str | None:
         return None
     user = g.get("_login_user") or g.get("flask_httpauth_user")
     if user is not None and getattr(user, "is_authenticated", False):
-        return str(user.get_id())
-    user_id = session.get("_user_id")
-    return str(user_id) if user_id is not None else None
+        return str(user.id)
+    session_id = session.get("_user_id")  # "<id>.<password fingerprint>": log the id only
+    return str(session_id).partition(".")[0] if session_id is not None else None

@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Flask
 
 from app.observability.failsafe import FailSafeRotatingFileHandler
+from app.observability.redact import SafePathFilter
 from app.request_id import get_request_id
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(message)s [in %(module)s:%(lineno)d]"
@@ -76,6 +77,8 @@ def configure_logging(app: Flask) -> None:
         handlers.append(_mark(rotating_file(app, "microblog.log"), logging.INFO, text))
         handlers.append(_mark(rotating_file(app, "error.log"), logging.ERROR, text))
     replace_handlers(app.logger, handlers)
+    if not any(isinstance(f, SafePathFilter) for f in app.logger.filters):
+        app.logger.addFilter(SafePathFilter())
     if handlers:
         app.logger.setLevel(logging.INFO)
         if not _started:  # once per process, however many apps it creates

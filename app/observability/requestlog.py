@@ -12,6 +12,7 @@ from pythonjsonlogger.json import JsonFormatter
 
 from app.observability.context import current_user_id
 from app.observability.logs import file_logging_enabled, replace_handlers, rotating_file
+from app.observability.redact import safe_path
 from app.request_id import get_request_id
 
 # Not a child of the app's logger: these lines belong in requests.log only.
@@ -34,7 +35,7 @@ def _finish(response: Response) -> Response:
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "request_id": get_request_id(),
             "method": request.method,
-            "path": request.path,
+            "path": safe_path(),
             "endpoint": request.endpoint,
             "rule": rule.rule if rule else None,
             "status": response.status_code,
@@ -45,7 +46,7 @@ def _finish(response: Response) -> Response:
         })
     if duration_ms > current_app.config["SLOW_REQUEST_MS"]:
         current_app.logger.warning("Slow request: %s %s took %.0f ms (threshold %d ms)", request.method,
-                                   request.path, duration_ms, current_app.config["SLOW_REQUEST_MS"])
+                                   safe_path(), duration_ms, current_app.config["SLOW_REQUEST_MS"])
     return response
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import socket
 import traceback
 from dataclasses import dataclass, field
@@ -16,11 +15,10 @@ from urllib.parse import urlencode
 from flask import has_request_context, request
 
 from app.db_errors import is_connection_lost
+from app.observability.redact import REDACTED, redact_items, safe_path
 from app.version import __version__
 
 APP_DIR = Path(__file__).resolve().parents[2]  # the app/ package
-REDACTED = "[redacted]"
-_SENSITIVE = re.compile(r"password|token|secret", re.IGNORECASE)
 _SENSITIVE_HEADERS = {"cookie", "authorization", "proxy-authorization", "x-api-key"}
 
 
@@ -44,23 +42,10 @@ def innermost_app_frame(tb: TracebackType | None) -> str:
     return found
 
 
-def _redact_items(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(k, REDACTED if _SENSITIVE.search(k) else v) for k, v in items]
-
-
-def _safe_path() -> str:
-    """The request path with secrets in it (a reset token) replaced."""
-    path = request.path
-    for name, value in (request.view_args or {}).items():
-        if _SENSITIVE.search(name) and isinstance(value, str) and value:
-            path = path.replace(value, REDACTED)
-    return path
-
-
 def _safe_url() -> str:
     """The request URL, with secrets in the path or the query string replaced."""
-    path = _safe_path()
-    query = _redact_items(list(request.args.items(multi=True)))
+    path = safe_path()
+    query = redact_items(list(request.args.items(multi=True)))
     return request.host_url.rstrip("/") + path + (f"?{urlencode(query)}" if query else "")
 
 
@@ -80,7 +65,7 @@ def _request_lines(user_id: str | None, request_id: str | None) -> list[str]:
         *(f"  {k}: {v}" for k, v in headers),
     ]
     if request.form:
-        lines += ["", "Form:", *(f"  {k}: {v}" for k, v in _redact_items(list(request.form.items(multi=True))))]
+        lines += ["", "Form:", *(f"  {k}: {v}" for k, v in redact_items(list(request.form.items(multi=True))))]
     return lines
 
 
@@ -105,9 +90,7 @@ def build_report(record: logging.LogRecord, user_id: str | None, request_id: str
     fingerprint = hashlib.sha1(f"{type_name}|{where}|{endpoint}".encode()).hexdigest()[:12]
     when = datetime.fromtimestamp(record.created, UTC)
     subject = f"Microblog Failure: {type_name} in {endpoint}"
-    message = record.getMessage()
-    if has_request_context():  # Flask's message quotes the raw path
-        message = message.replace(request.path, _safe_path())
+    message = record.getMessage()  # SafePathFilter already made the path safe
     body = "\n".join([
         subject,
         "",
