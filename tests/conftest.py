@@ -158,6 +158,19 @@ def susan(app: Flask) -> User:
 
 
 @pytest.fixture
+def john(app: Flask) -> User:
+    return make_user("john")
+
+
+@pytest.fixture
+def token(susan: User) -> str:
+    """A valid API token for susan."""
+    token = susan.get_token()
+    db.session.commit()
+    return token
+
+
+@pytest.fixture
 def logged_in(client: FlaskClient, auth: AuthActions, susan: User) -> User:
     response = auth.login()
     assert response.status_code == 302
