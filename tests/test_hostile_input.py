@@ -22,6 +22,7 @@ from werkzeug.test import TestResponse
 
 from app import db
 from app.models import Post, User
+from app.observability.requestlog import flush_request_log
 from tests.conftest import IsolatedClient, make_user
 from tests.support import hostile as h
 from tests.support.answers import (
@@ -490,6 +491,7 @@ class TestRequestIdHeader:
 
     @staticmethod
     def logged_requests(log_dir: Path) -> list[dict]:
+        flush_request_log()  # it is written from a background thread
         return [json.loads(line) for line in (log_dir / "requests.log").read_text().splitlines()]
 
     @pytest.mark.parametrize("path", ["/auth/login", "/api/users", "/no/such/page"])

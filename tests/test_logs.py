@@ -14,6 +14,7 @@ from flask import abort
 
 from app import db
 from app.observability.metrics import LOG_WRITE_FAILURES
+from app.observability.requestlog import flush_request_log
 from config import BASE_DIR
 
 
@@ -55,6 +56,7 @@ def routes(app):
 
 
 def read(path) -> str:
+    flush_request_log()  # requests.log is written from a background thread
     return path.read_text() if path.exists() else ""
 
 

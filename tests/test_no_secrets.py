@@ -23,6 +23,7 @@ from werkzeug.test import TestResponse
 
 from app import db
 from app.models import User
+from app.observability.requestlog import flush_request_log
 from tests.conftest import IsolatedClient
 from tests.support.answers import basic, bearer, csrf_token
 
@@ -132,6 +133,7 @@ def record(app: Flask, smtp, tmp_path: Path) -> Record:  # type: ignore[no-untyp
     assert metrics.status_code == 200
     keep_cookies()
 
+    flush_request_log()  # it is written from a background thread
     log_dir = tmp_path / "logs"
     logs = {path.name: path.read_text(encoding="utf-8", errors="replace") for path in log_dir.iterdir()}
     assert {"microblog.log", "error.log", "requests.log"} <= logs.keys()

@@ -50,5 +50,6 @@ def page_number() -> int:
 
 def paginate(query: sa.Select, page: int, per_page: int | None = None) -> Page:
     per_page = per_page or current_app.config["POSTS_PER_PAGE"]
-    rows = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)).unique())
+    query = query.limit(per_page + 1).offset((page - 1) * per_page)
+    rows = list(db.session.scalars(query).unique())
     return Page(items=rows[:per_page], page=page, has_next=len(rows) > per_page)

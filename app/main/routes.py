@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -11,10 +12,15 @@ from app.accounts import DuplicateAccount, commit_account
 from app.extensions import db
 from app.main.forms import EditProfileForm, EmptyForm, PostForm
 from app.main.pagination import page_number, paginate
+from app.main.post_list import post_rows
 from app.models import Post, User
 from app.observability.metrics import POSTS_CREATED
 
 bp = Blueprint("main", __name__)
+
+# A post list needs only these of each author: not the password hash, the
+# token or the about-me text of 25 users per page.
+POST_LIST = so.joinedload(Post.author, innerjoin=True).load_only(User.id, User.username, User.email)
 
 
 # Static files, probes and scrapes need no user: loading one would cost a query.
@@ -45,16 +51,18 @@ def index() -> str | Response:
         flash("Your post is now live!", "success")
         return redirect(url_for("main.index"))
     page = page_number()
-    posts = paginate(current_user.following_posts(), page)
-    return render_template("main/index.html", title="Home", form=form, posts=posts, endpoint="main.index")
+    posts = paginate(current_user.following_posts().options(POST_LIST), page)
+    return render_template("main/index.html", title="Home", form=form, posts=posts, rows=post_rows(posts.items),
+                           endpoint="main.index")
 
 
 @bp.route("/explore")
 @login_required
 def explore() -> str:
     page = page_number()
-    posts = paginate(sa.select(Post).order_by(Post.timestamp.desc(), Post.id.desc()), page)
-    return render_template("main/index.html", title="Explore", posts=posts, endpoint="main.explore")
+    posts = paginate(sa.select(Post).options(POST_LIST).order_by(Post.timestamp.desc(), Post.id.desc()), page)
+    return render_template("main/index.html", title="Explore", posts=posts, rows=post_rows(posts.items),
+                           endpoint="main.explore")
 
 
 @bp.route("/user/<username>")
@@ -63,11 +71,13 @@ def user(username: str) -> str:
     profile = db.first_or_404(User.by_username(username))
     page = page_number()
     posts = paginate(
-        sa.select(Post).where(Post.user_id == profile.id).order_by(Post.timestamp.desc(), Post.id.desc()), page
+        sa.select(Post).options(POST_LIST).where(Post.user_id == profile.id)
+        .order_by(Post.timestamp.desc(), Post.id.desc()), page
     )
     stats = profile.stats(viewer=current_user)
     return render_template(
-        "main/user.html", user=profile, stats=stats, posts=posts, form=EmptyForm(), endpoint="main.user"
+        "main/user.html", user=profile, stats=stats, posts=posts, rows=post_rows(posts.items), form=EmptyForm(),
+        endpoint="main.user"
     )
 
 

@@ -10,6 +10,7 @@ from flask import Flask, current_app, request
 from flask.wrappers import Response
 from pythonjsonlogger.json import JsonFormatter
 
+from app.observability.background import BackgroundHandler
 from app.observability.context import current_user_id
 from app.observability.logs import file_logging_enabled, replace_handlers, rotating_file
 from app.observability.redact import safe_path
@@ -53,15 +54,22 @@ def _finish(response: Response) -> Response:
 def configure_request_log(app: Flask) -> None:
     handlers: list[logging.Handler] = []
     formatter = JsonFormatter("%(message)s", rename_fields={"message": "event"}, json_ensure_ascii=False)
+    target: logging.Handler | None = None
     if app.config.get("LOG_TO_STDOUT"):
-        handlers.append(logging.StreamHandler(sys.stdout))
+        target = logging.StreamHandler(sys.stdout)
     elif file_logging_enabled(app):
-        handlers.append(rotating_file(app, "requests.log"))
-    for handler in handlers:
-        handler.setFormatter(formatter)
-        handler._microblog_handler = True  # type: ignore[attr-defined]
+        target = rotating_file(app, "requests.log")
+    if target is not None:
+        target.setFormatter(formatter)
+        handlers.append(BackgroundHandler(target, "requests.log"))
     replace_handlers(request_logger, handlers)
     request_logger.setLevel(logging.INFO)
     request_logger.propagate = False
     app.before_request(_start)
     app.after_request(_finish)
+
+
+def flush_request_log() -> None:
+    """Wait until every request line so far is written (tests, shutdown)."""
+    for handler in request_logger.handlers:
+        handler.flush()
