@@ -16,15 +16,19 @@ _SANE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _ENVIRON_KEY = "microblog.request_id"
 
 
+def request_id_from(environ: dict) -> str:
+    """A sane incoming id from a WSGI environ, or a new one."""
+    incoming = environ.get("HTTP_X_REQUEST_ID", "")
+    return incoming if _SANE.fullmatch(incoming) else uuid.uuid4().hex
+
+
 def get_request_id() -> str | None:
     """The current request's id (None outside a request)."""
     if not has_request_context():
         return None
     rid = request.environ.get(_ENVIRON_KEY)
     if rid is None:
-        incoming = request.headers.get(HEADER, "")
-        rid = incoming if _SANE.fullmatch(incoming) else uuid.uuid4().hex
-        request.environ[_ENVIRON_KEY] = rid
+        rid = request.environ[_ENVIRON_KEY] = request_id_from(request.environ)
     return rid
 
 

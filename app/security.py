@@ -24,7 +24,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
-def _headers(app: Flask) -> dict[str, str]:
+def security_headers(app: Flask) -> dict[str, str]:
+    """The headers every response carries (the liveness probe's included)."""
     headers = {
         "Content-Security-Policy": CONTENT_SECURITY_POLICY,
         "X-Content-Type-Options": "nosniff",
@@ -48,11 +49,11 @@ def reject_nul_characters() -> None:
 
 
 def init_app(app: Flask) -> None:
-    headers = _headers(app)
+    headers = security_headers(app)
     app.before_request(reject_nul_characters)
 
     @app.after_request
-    def security_headers(response: Response) -> Response:
+    def add_security_headers(response: Response) -> Response:
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response

@@ -133,3 +133,20 @@ def test_no_secrets_in_output(client, app):
     assert app.config["SECRET_KEY"] not in body
     assert app.config["SQLALCHEMY_DATABASE_URI"] not in body
     assert "Traceback" not in body
+
+
+def test_live_is_answered_before_the_app(client, app):
+    """Probes skip sessions, CSRF, limiter, metrics and request log: even a
+    request hook that fails does not fail liveness."""
+    @app.before_request
+    def broken_hook():
+        raise RuntimeError("a broken request hook")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/health/live", headers={"X-Request-ID": "probe-1"})
+    assert response.status_code == 200 and response.get_json(force=True) == {"status": "pass"}
+    assert response.headers["X-Request-ID"] == "probe-1"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    head = client.head("/health/live")
+    assert head.status_code == 200 and head.data == b""
+    assert client.post("/health/live").status_code == 500  # anything else goes through the (broken) app
