@@ -14,13 +14,14 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, request
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from app.errors import problem_response
 from app.extensions import db
 from app.models import User, utcnow
+from app.observability import fastexport
 from app.observability.multiproc import locked
 from app.version import __version__
 
@@ -106,11 +107,9 @@ def _read_multiprocess(directory: str, attempts: int = 5) -> bytes:
     read again rather than fail the scrape.
     """
     for attempt in range(attempts):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=directory)
         try:
             with locked(directory, exclusive=False):
-                return generate_latest(registry)
+                return fastexport.generate(directory)
         except (struct.error, ValueError, RuntimeError, FileNotFoundError):
             if attempt == attempts - 1:
                 raise
