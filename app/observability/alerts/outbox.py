@@ -45,7 +45,7 @@ class SMTPSettings:
 
 class AlertOutbox:
     QUEUE_SIZE = 1000
-    MAX_PENDING = 100  # unsent mails kept for retry while the server is down
+    MAX_PENDING = 1000  # unsent mails kept for retry while the server is down (a few MB at most)
 
     def __init__(self, smtp: SMTPSettings, window: float, retry_interval: float = 10.0,
                  tick: float = 0.5, breaker: pybreaker.CircuitBreaker | None = None,
