@@ -40,3 +40,14 @@ bench: $(BIN)/.dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
+
+# Observability, soak and fault benchmarks (see README, Benchmarks).
+.PHONY: bench-observability soak faults
+bench-observability: $(BIN)/.dev
+	$(BIN)/python -m bench.observability $(BENCH_ARGS)
+
+soak: $(BIN)/.dev
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
+
+faults: $(BIN)/.dev
+	$(BIN)/python -m bench.faults $(FAULTS_ARGS)

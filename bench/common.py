@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
+# The production settings (timeouts, worker recycling, the metrics hooks).
+DEPLOY_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 # The venv's bin folder, whichever path the venv's python was started by.
 BIN = Path(sys.prefix) / "bin"
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
@@ -90,11 +92,23 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 def _stat(pid: int) -> list[str] | None:
     """Fields of /proc/PID/stat after the command name (which may hold spaces):
-    [0] is field 3 (state), [1] the parent pid, [11] utime and [12] stime."""
+    [0] is field 3 (state), [1] the parent pid, [11] utime and [12] stime,
+    [13] cutime and [14] cstime (children waited for)."""
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
+
+
+def rss_kib(pid: int) -> int | None:
+    """Resident memory of one process (VmRSS), or None once it has ended."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 @dataclass(frozen=True)
@@ -103,28 +117,43 @@ class Server:
     pid: int
 
     def cpu_seconds(self) -> float:
-        """CPU time used so far by gunicorn's master and its live workers.
+        """CPU time used so far by gunicorn's master and its workers, live or
+        already reaped (recycled by max_requests: the master's cutime/cstime).
 
         Taken around a run, it gives the server's CPU cost per request, which
         other work on the machine changes far less than it changes req/s.
         """
-        pids = [self.pid]
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit() and (fields := _stat(int(entry.name))) and int(fields[1]) == self.pid:
-                pids.append(int(entry.name))
         ticks = 0
-        for pid in pids:
+        if master := _stat(self.pid):
+            ticks += sum(int(n) for n in master[11:15])
+        for pid in self.worker_pids():
             if fields := _stat(pid):
                 ticks += int(fields[11]) + int(fields[12])
         return ticks / _CLOCK_TICKS
 
+    def worker_pids(self) -> list[int]:
+        """gunicorn's live workers: the master's children, zombies left out."""
+        pids = []
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit() and (fields := _stat(int(entry.name))):
+                if int(fields[1]) == self.pid and fields[0] != "Z":
+                    pids.append(int(entry.name))
+        return sorted(pids)
+
+    def worker_rss_kib(self) -> dict[int, int]:
+        """VmRSS of every live worker, by pid."""
+        return {pid: rss for pid in self.worker_pids() if (rss := rss_kib(pid)) is not None}
+
 
 @contextmanager
 def gunicorn(
-    app_spec: str, env: Mapping[str, str], log: IO[str], ready_path: str = "/", workers: int = 2
+    app_spec: str, env: Mapping[str, str], log: IO[str], ready_path: str = "/", workers: int = 2,
+    config: Path | None = None, ready_timeout: float = 30,
 ) -> Iterator[Server]:
     """Serve ``app_spec`` with sync workers on a free port.
 
+    ``config`` is a gunicorn config file (``DEPLOY_CONFIG`` for the
+    production settings); the port and ``workers`` given here win over it.
     gunicorn is stopped on the way out, whatever ends the block (Ctrl-C too).
     """
     port = free_port()
@@ -132,9 +161,8 @@ def gunicorn(
     # gunicorn 27 opens a control socket at one fixed path per user by
     # default; a benchmark's server must not take it over from (or remove it
     # under) another gunicorn running on this machine.
-    command = [
-        str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--no-control-socket", app_spec
-    ]
+    command = [str(BIN / "gunicorn"), *(["-c", str(config)] if config is not None else [])]
+    command += ["-w", str(workers), "-b", f"127.0.0.1:{port}", "--no-control-socket", app_spec]
     log.write(f"\n=== {shlex.join(command)}\n")
     log.flush()
     # A session of its own keeps Ctrl-C away from gunicorn: we stop it
@@ -143,12 +171,12 @@ def gunicorn(
         command, cwd=ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + ready_timeout
         while not _answers(base_url + ready_path):
             if proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with status {proc.returncode}; see {log.name}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not answer {ready_path} within 30s; see {log.name}")
+                raise RuntimeError(f"gunicorn did not answer {ready_path} within {ready_timeout:g}s; see {log.name}")
             time.sleep(0.2)
         yield Server(base_url, proc.pid)
     finally:

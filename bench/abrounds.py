@@ -1,0 +1,78 @@
+"""A/B comparisons on a shared, noisy machine: both servers run side by
+side, and wrk measures them in alternating rounds (A B, B A, A B, ...), so
+a burst of other work on the machine lands on both sides alike. Figures are
+medians over the rounds."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO
+
+from bench.common import Measurement, Server, measure, run_wrk
+from bench.targets import median
+
+
+@dataclass
+class Side:
+    label: str
+    runs: list[Measurement] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return median([r.wrk.requests_per_sec for r in self.runs])
+
+    @property
+    def cpu_ms(self) -> float:
+        return median([r.cpu_ms_per_request for r in self.runs])
+
+    @property
+    def p99_ms(self) -> float:
+        return median([r.wrk.p99_ms for r in self.runs])
+
+    @property
+    def other_load(self) -> float:
+        return max(r.other_load for r in self.runs)
+
+    @property
+    def suspect(self) -> bool:
+        return any(r.wrk.non_2xx or r.wrk.socket_errors for r in self.runs)
+
+    def as_json(self) -> dict:
+        return {
+            "label": self.label, "median_rps": self.rps, "median_cpu_ms": self.cpu_ms, "median_p99_ms": self.p99_ms,
+            "rounds": [{"rps": r.wrk.requests_per_sec, "cpu_ms": round(r.cpu_ms_per_request, 4),
+                        "p50_ms": r.wrk.p50_ms, "p99_ms": r.wrk.p99_ms, "requests": r.wrk.requests,
+                        "non_2xx": r.wrk.non_2xx, "socket_errors": r.wrk.socket_errors,
+                        "other_load": round(r.other_load, 2)} for r in self.runs],
+        }
+
+
+def interleave(
+    servers: Mapping[str, Server], path: str | Mapping[str, str], rounds: int, duration_s: int, warmup_s: int,
+    log: IO[str], headers: Sequence[str] = (),
+) -> dict[str, Side]:
+    """``rounds`` wrk runs of ``path`` (one for all, or one per label) on each
+    server, alternating the order every round; each server is warmed up once, first."""
+    paths = {label: path if isinstance(path, str) else path[label] for label in servers}
+    for label, server in servers.items():
+        if warmup_s > 0:
+            run_wrk(server.url + paths[label], headers, duration_s=warmup_s)
+    sides = {label: Side(label) for label in servers}
+    labels = list(servers)
+    for number in range(rounds):
+        for label in labels if number % 2 == 0 else reversed(labels):
+            run = measure(servers[label], paths[label], headers, duration_s, warmup_s=0, log=log)
+            sides[label].runs.append(run)
+            print(f"    round {number + 1}/{rounds} {label}: {run.wrk.requests_per_sec:,.0f} req/s, "
+                  f"{run.cpu_ms_per_request:.2f} CPU ms/request, other load {run.other_load:.2f}", flush=True)
+    return sides
+
+
+def cost_pct(on: Side, off: Side) -> float:
+    """Throughput lost by turning the feature on, in % of the 'off' req/s."""
+    return 100 * (1 - on.rps / off.rps)
+
+
+def cpu_cost_pct(on: Side, off: Side) -> float:
+    """Extra server CPU per request with the feature on, in %."""
+    return 100 * (on.cpu_ms / off.cpu_ms - 1)
