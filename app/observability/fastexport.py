@@ -26,9 +26,25 @@ _TYPE_NAMES = {"counter": "counter", "gauge": "gauge", "histogram": "histogram",
 
 
 @lru_cache(maxsize=65536)
-def _parse_key(key: str) -> tuple[str, str, Labels, str]:
+def _parse_key(key: str) -> tuple[str, str, Labels, str, float | None, Labels]:
+    """(metric, sample name, labels, help, the bucket's le, the labels without le)."""
     metric_name, sample_name, labels, help_text = json.loads(key)
-    return metric_name, sample_name, tuple(sorted(labels.items())), help_text
+    le = float(labels["le"]) if "le" in labels else None
+    sorted_labels = tuple(sorted(labels.items()))
+    return metric_name, sample_name, sorted_labels, help_text, le, tuple(i for i in sorted_labels if i[0] != "le")
+
+
+def _number(value: float) -> str:
+    # floatToGoString for every sample was a third of the rendering; whole
+    # numbers (every counter, every bucket) have a shorter exact form.
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{int(value)}.0"
+    return floatToGoString(value)
+
+
+@lru_cache(maxsize=65536)
+def _bucket_labels(labels: Labels, le: float) -> str:
+    return _labels_text(tuple(sorted((*labels, ("le", floatToGoString(le))))))
 
 
 @lru_cache(maxsize=65536)
@@ -88,15 +104,14 @@ def collect(directory: str) -> dict[str, _Metric]:
             raise
         pid = parts[-1][:-3]
         for key, value, timestamp, _ in values:
-            metric_name, name, labels, help_text = _parse_key(key)
+            metric_name, name, labels, help_text, le, without_le = _parse_key(key)
             metric = metrics.get(metric_name)
             if metric is None:
                 metric = metrics[metric_name] = _Metric(typ, help_text, mode)
             if typ == "gauge":
                 _add_gauge(metric, name, labels, value, timestamp, pid)
-            elif typ == "histogram" and name.endswith("_bucket"):
-                le = next(float(v) for k, v in labels if k == "le")
-                metric.buckets[tuple(item for item in labels if item[0] != "le")][le] += value
+            elif typ == "histogram" and le is not None:
+                metric.buckets[without_le][le] += value
             elif typ == "histogram" and name.endswith("_count"):
                 continue  # recomputed from the buckets, as prometheus-client does
             else:
@@ -116,11 +131,10 @@ def render(metrics: dict[str, _Metric]) -> bytes:
                 total = 0.0
                 for le in sorted(buckets):
                     total += buckets[le]
-                    with_le = tuple(sorted((*labels, ("le", floatToGoString(le)))))
-                    out.append(f"{metric_name}_bucket{_labels_text(with_le)} {floatToGoString(total)}\n")
-                out.append(f"{metric_name}_count{_labels_text(labels)} {floatToGoString(total)}\n")
+                    out.append(f"{metric_name}_bucket{_bucket_labels(labels, le)} {_number(total)}\n")
+                out.append(f"{metric_name}_count{_labels_text(labels)} {_number(total)}\n")
         for (name, labels), value in metric.samples.items():
-            out.append(f"{name}{_labels_text(labels)} {floatToGoString(value)}\n")
+            out.append(f"{name}{_labels_text(labels)} {_number(value)}\n")
     return "".join(out).encode()
 
 
