@@ -165,6 +165,7 @@ def test_log_dir_removed_never_breaks_a_request(app, client, log_dir, capfd):
     for _ in range(5):
         assert client.get("/auth/login").status_code == 200
         assert client.get("/test/boom").status_code == 500  # logs at ERROR, to both files
+    flush_request_log()  # requests.log is written in batches from a background thread
     err = capfd.readouterr().err
     # Reported once per file, not once per line.
     assert err.count("cannot write") == 3  # microblog.log, error.log, requests.log

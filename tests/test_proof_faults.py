@@ -91,7 +91,7 @@ def tiny_log_disk(tmp_path):
 
 
 def fill(directory: Path) -> None:
-    with open(directory / "filler", "wb") as f:
+    with open(directory / "filler", "wb", buffering=0) as f:  # unbuffered: nothing left to fail on close
         try:
             while True:
                 f.write(b"\0" * 65536)

@@ -10,7 +10,7 @@ from flask import Flask, current_app, request
 from flask.wrappers import Response
 from pythonjsonlogger.json import JsonFormatter
 
-from app.observability.background import BackgroundHandler
+from app.observability.background import BatchingHandler
 from app.observability.context import current_user_id
 from app.observability.logs import file_logging_enabled, replace_handlers, rotating_file
 from app.observability.redact import safe_path
@@ -60,8 +60,8 @@ def configure_request_log(app: Flask) -> None:
     elif file_logging_enabled(app):
         target = rotating_file(app, "requests.log")
     if target is not None:
-        target.setFormatter(formatter)
-        handlers.append(BackgroundHandler(target, "requests.log"))
+        target.setFormatter(logging.Formatter("%(message)s"))  # lines arrive formatted, in batches
+        handlers.append(BatchingHandler(target, formatter, "requests.log"))
     replace_handlers(request_logger, handlers)
     request_logger.setLevel(logging.INFO)
     request_logger.propagate = False
