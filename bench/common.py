@@ -265,6 +265,28 @@ def _reaped_children_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+@dataclass
+class CpuUse:
+    server_s: float = 0.0  # gunicorn's CPU seconds (master and workers)
+    other_load: float = 0.0  # cores busy with anything but gunicorn and this process
+
+
+@contextmanager
+def cpu_use(server: Server) -> Iterator[CpuUse]:
+    """What the server and everything else on the machine used during the
+    block (filled in when it ends), for clients that run in this process."""
+    use = CpuUse()
+    server_before, busy_before = server.cpu_seconds(), _machine_busy_seconds()
+    own_before, started = time.process_time(), time.monotonic()
+    try:
+        yield use
+    finally:
+        elapsed = max(time.monotonic() - started, 1e-9)
+        use.server_s = server.cpu_seconds() - server_before
+        own = time.process_time() - own_before
+        use.other_load = max(0.0, (_machine_busy_seconds() - busy_before - use.server_s - own) / elapsed)
+
+
 @dataclass(frozen=True)
 class Measurement:
     wrk: WrkResult

@@ -2,12 +2,14 @@
 in a background thread, and each worker's growth after warm-up.
 
 A single sample can catch a worker mid-request: a scrypt password check
-alone holds 32 MiB for a moment. So "after warm-up" and "at the end" are
-each the median of several samples.
+alone holds 32 MiB for a moment, and logins come in clusters, so even a
+median of a few samples can land on one. A leak raises the floor that RSS
+comes back to between requests; a transient allocation does not. So "after
+warm-up" and "at the end" are each the lowest of several samples, and the
+peak is reported beside them.
 """
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 from dataclasses import dataclass
@@ -18,8 +20,9 @@ from bench.common import Server
 @dataclass(frozen=True)
 class WorkerMemory:
     pid: int
-    warm_kib: int  # medians of several samples: see the module's docstring
+    warm_kib: int  # floors of several samples: see the module's docstring
     last_kib: int
+    peak_kib: int
     warm_s: float  # seconds into the run of its first "warm" sample
     last_seen_s: float
     # False: recycled (max_requests) before the end; last_kib is its last sample.
@@ -67,7 +70,7 @@ class RssSampler:
     def workers(self, warm_s: float, window: int = 5) -> list[WorkerMemory]:
         """Every worker that lived ``warm_s`` seconds (counted from the start
         of the run, or from its own start for a replacement) and then at least
-        ``2 * window`` more samples: the median of its first ``window``
+        ``2 * window`` more samples: the lowest of its first ``window``
         samples from then on, and of its last ``window`` samples."""
         end = self.samples[-1][1]
         seen: dict[int, list[tuple[float, int]]] = {}
@@ -81,7 +84,6 @@ class RssSampler:
             if len(after) < 2 * window:
                 continue
             first, last = after[:window], after[-window:]
-            result.append(WorkerMemory(pid, int(statistics.median(k for _, k in first)),
-                                       int(statistics.median(k for _, k in last)), first[0][0], mine[-1][0],
-                                       pid in end))
+            result.append(WorkerMemory(pid, min(k for _, k in first), min(k for _, k in last),
+                                       max(k for _, k in mine), first[0][0], mine[-1][0], pid in end))
         return result

@@ -18,7 +18,7 @@ from typing import IO
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.appenv import bench_env, flask
-from bench.common import DEPLOY_CONFIG, gunicorn
+from bench.common import DEPLOY_CONFIG, cpu_use, gunicorn
 from bench.targets import Figure, check, info, percentile
 from tests.support.http import Session
 
@@ -66,13 +66,14 @@ def run(scrapes: int, repeats: int, log: IO[str]) -> tuple[list[Figure], dict]:
             driven = _drive(server.url, repeats)
             session = Session(server.url)
             latencies, sizes = [], []
-            for _ in range(scrapes):
-                started = time.perf_counter()
-                answer = session.get("/metrics")
-                latencies.append(time.perf_counter() - started)
-                sizes.append(len(answer.body))
-                if answer.status != 200:
-                    raise RuntimeError(f"/metrics answered {answer.status}")
+            with cpu_use(server) as cpu:
+                for _ in range(scrapes):
+                    started = time.perf_counter()
+                    answer = session.get("/metrics")
+                    latencies.append(time.perf_counter() - started)
+                    sizes.append(len(answer.body))
+                    if answer.status != 200:
+                        raise RuntimeError(f"/metrics answered {answer.status}")
             samples, request_series, bench_total = _series(answer.body)
             files = sorted(p.name for p in Path(env["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"))
 
@@ -80,6 +81,8 @@ def run(scrapes: int, repeats: int, log: IO[str]) -> tuple[list[Figure], dict]:
     figures = [
         check("e. /metrics scrape p99", p99, f"{p99:.1f} ms", f"< {MAX_P99_MS:g} ms", lambda v: v < MAX_P99_MS),
         info("e. /metrics scrape p50 / max", f"{p50:.1f} / {1000 * max(latencies):.1f} ms"),
+        info("e. server CPU per scrape (mean)", f"{1000 * cpu.server_s / scrapes:.1f} ms"),
+        info("e. other processes during the scrapes", f"{cpu.other_load:.2f} cores"),
         info("e. series in a scrape (samples)", f"{samples:,} ({request_series} http_requests_total), "
              f"{sizes[-1] / 1024:.0f} KiB", samples),
         info("e. bench requests counted / sent", f"{bench_total:,.0f} / {pairs * repeats:,} {driven}"),
@@ -87,5 +90,6 @@ def run(scrapes: int, repeats: int, log: IO[str]) -> tuple[list[Figure], dict]:
     ]
     details = {"scrape_ms": [round(1000 * s, 3) for s in latencies], "samples": samples,
                "http_requests_total_series": request_series, "bytes": sizes[-1], "files": files,
-               "driven_statuses": driven}
+               "driven_statuses": driven,
+               "server_cpu_ms_per_scrape": 1000 * cpu.server_s / scrapes, "other_load": cpu.other_load}
     return figures, details

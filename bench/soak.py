@@ -62,15 +62,15 @@ def print_requests(tally: Tally, seconds: float) -> None:
 
 
 def print_memory(workers: list[WorkerMemory], warm_at: float, end: dict[int, int]) -> None:
-    print(f"\nWorker RSS (VmRSS, median of 5 samples 2 s apart) {warm_at:.0f}s into the run (or into a "
-          "replacement's life) and at the end (or before being recycled)\n")
-    print(f"{'pid':>8} {'warm at':>8} {'warm MiB':>9} {'last MiB':>9} {'growth':>8}  last sample")
+    print(f"\nWorker RSS (VmRSS, the lowest of 5 samples 2 s apart) {warm_at:.0f}s into the run (or into a "
+          "replacement's life) and at the end (or before being recycled); peak = highest sample\n")
+    print(f"{'pid':>8} {'warm at':>8} {'warm MiB':>9} {'last MiB':>9} {'growth':>8} {'peak MiB':>9}  last sample")
     for w in workers:
         note = "at the end" if w.alive_at_end else f"at {w.last_seen_s:.0f}s (then recycled by max_requests)"
         print(f"{w.pid:>8} {w.warm_s:>7.0f}s {w.warm_kib / 1024:>9.1f} {w.last_kib / 1024:>9.1f} "
-              f"{w.growth_pct:>+7.1f}%  {note}")
+              f"{w.growth_pct:>+7.1f}% {w.peak_kib / 1024:>9.1f}  {note}")
     for pid in sorted(set(end) - {w.pid for w in workers}):
-        print(f"{pid:>8} {'-':>8} {'-':>9} {end[pid] / 1024:>9.1f} {'-':>8}  too young to judge")
+        print(f"{pid:>8} {'-':>8} {'-':>9} {end[pid] / 1024:>9.1f} {'-':>8} {'-':>9}  too young to judge")
 
 
 def print_comparison(client: Counter[Labels], server: Counter[Labels]) -> list[Labels]:
