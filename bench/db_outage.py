@@ -13,7 +13,6 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -23,24 +22,13 @@ from bench.appenv import bench_env, flask
 from bench.common import DEPLOY_CONFIG, free_port, gunicorn
 from bench.smtp import MailInbox
 from bench.targets import Figure, check, info
-from tests.support.http import Session
+from tests.support.http import Sample, Session
 from tests.support.postgres import PostgresCluster, find_bindir
 
 PASSWORD = "outage-password"
 OK = (200, 302)
 
 
-@dataclass
-class Sample:
-    started: float
-    path: str
-    status: int
-    seconds: float
-    body: str | None = None
-
-    @property
-    def ended(self) -> float:
-        return self.started + self.seconds
 
 
 class Load:

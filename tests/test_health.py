@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_migrate import stamp
 
 from app import db
+from tests.support.answers import health_checks
 from tests.support.sql import count_statements
 
 
@@ -20,10 +21,6 @@ def app_config(tmp_path):
 @pytest.fixture(autouse=True)
 def at_head(app):
     stamp()  # create_all() built the schema; record it as the migrations' head
-
-
-def checks(response) -> dict[str, dict]:
-    return {name: entries[0] for name, entries in response.get_json(force=True)["checks"].items()}
 
 
 def test_live_is_a_plain_pass_without_the_database(app, client):
@@ -43,7 +40,7 @@ def test_ready_passes(client):
     assert doc["status"] == "pass"
     assert set(doc["checks"]) == {"database:responseTime", "database:migrations", "logs:diskFree",
                                   "logs:writeFailures"}
-    for entry in checks(response).values():
+    for entry in health_checks(response).values():
         assert entry["status"] == "pass" and entry["time"].startswith("20")
         assert "observedValue" not in entry  # the details are for /health
 
@@ -53,11 +50,11 @@ def test_full_health_has_details(client):
     assert response.status_code == 200
     doc = response.get_json(force=True)
     assert doc["version"] == "1.0.0"
-    db_check = checks(response)["database:responseTime"]
+    db_check = health_checks(response)["database:responseTime"]
     assert db_check["observedUnit"] == "ms" and db_check["observedValue"] >= 0
-    assert checks(response)["logs:diskFree"]["observedUnit"] == "MiB"
-    assert checks(response)["database:migrations"]["observedValue"] == "0001" or \
-        checks(response)["database:migrations"]["observedValue"]
+    assert health_checks(response)["logs:diskFree"]["observedUnit"] == "MiB"
+    assert health_checks(response)["database:migrations"]["observedValue"] == "0001" or \
+        health_checks(response)["database:migrations"]["observedValue"]
 
 
 def test_schema_behind_head_fails_ready(client, app):
@@ -65,8 +62,8 @@ def test_schema_behind_head_fails_ready(client, app):
         conn.execute(sa.text("UPDATE alembic_version SET version_num = 'old'"))
     response = client.get("/health/ready")
     assert response.status_code == 503
-    assert checks(response)["database:migrations"]["status"] == "fail"
-    assert "flask db upgrade" in checks(client.get("/health"))["database:migrations"]["output"]
+    assert health_checks(response)["database:migrations"]["status"] == "fail"
+    assert "flask db upgrade" in health_checks(client.get("/health"))["database:migrations"]["output"]
 
 
 def test_low_disk_warns(client, app):
@@ -74,7 +71,7 @@ def test_low_disk_warns(client, app):
     response = client.get("/health/ready")
     assert response.status_code == 200  # logs are best-effort: still serving
     assert response.get_json(force=True)["status"] == "warn"
-    assert checks(response)["logs:diskFree"]["status"] == "warn"
+    assert health_checks(response)["logs:diskFree"]["status"] == "warn"
 
 
 def test_log_write_failures_warn(client, app):
@@ -83,7 +80,7 @@ def test_log_write_failures_warn(client, app):
     response = client.get("/health")
     assert response.status_code == 200  # warn still serves traffic
     assert response.get_json(force=True)["status"] == "warn"
-    assert checks(response)["logs:writeFailures"]["status"] == "warn"
+    assert health_checks(response)["logs:writeFailures"]["status"] == "warn"
 
 
 def test_results_are_cached(client, app):
@@ -98,7 +95,7 @@ def test_results_are_cached(client, app):
 class TestMailServer:
     def test_reachable_passes(self, client, app, smtp):
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
-        assert checks(client.get("/health/ready"))["smtp:connection"]["status"] == "pass"
+        assert health_checks(client.get("/health/ready"))["smtp:connection"]["status"] == "pass"
 
     def test_unreachable_only_warns(self, client, app):
         with socket.socket() as s:
@@ -108,12 +105,12 @@ class TestMailServer:
         response = client.get("/health/ready")
         assert response.status_code == 200
         assert response.get_json(force=True)["status"] == "warn"
-        assert checks(response)["smtp:connection"]["status"] == "warn"
+        assert health_checks(response)["smtp:connection"]["status"] == "warn"
 
     def test_open_breaker_warns(self, client, app, smtp):
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
         app.extensions["smtp_breaker"].open()
-        entry = checks(client.get("/health"))["smtp:connection"]
+        entry = health_checks(client.get("/health"))["smtp:connection"]
         assert entry["status"] == "warn" and entry["observedValue"] == "open"
 
 
@@ -125,7 +122,7 @@ class TestRedis:
         app.config["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         response = client.get("/health/ready")
         assert response.status_code == 503
-        assert checks(response)["redis:responseTime"]["status"] == "fail"
+        assert health_checks(response)["redis:responseTime"]["status"] == "fail"
 
 
 def test_no_secrets_in_output(client, app):

@@ -10,12 +10,11 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from tests.support.gunicorn import ROOT, environment, gunicorn
-from tests.support.http import Session
+from tests.support.http import Sample, Session
 from tests.support.smtp import SMTPServer
 
 OUTAGE_SECONDS = 4.0
@@ -24,13 +23,6 @@ AFTER_SECONDS = 6.0
 CLIENTS = 4
 
 
-@dataclass
-class Sample:
-    started: float
-    path: str
-    status: int
-    seconds: float
-    body: str | None = None
 
 
 def test_database_outage_and_recovery(own_cluster, tmp_path):

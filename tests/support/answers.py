@@ -106,3 +106,8 @@ def csrf_token(client, path: str) -> str:  # type: ignore[no-untyped-def]
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert match, page
     return match.group(1)
+
+
+def health_checks(response: TestResponse) -> dict[str, dict]:
+    """An application/health+json answer's checks, each by its name."""
+    return {name: entries[0] for name, entries in response.get_json(force=True)["checks"].items()}

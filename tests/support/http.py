@@ -64,3 +64,19 @@ class Session:
         answer = self.submit("/auth/login", {"username": username, "password": password})
         if answer.status != 302:
             raise AssertionError(f"login as {username} failed: {answer.status}")
+
+
+@dataclass
+class Sample:
+    """One request of a load: when it started (seconds into the run), what,
+    how it ended and how long it took."""
+
+    started: float
+    path: str
+    status: int
+    seconds: float
+    body: str | None = None
+
+    @property
+    def ended(self) -> float:
+        return self.started + self.seconds
