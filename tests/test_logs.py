@@ -7,6 +7,7 @@ import logging
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -98,7 +99,30 @@ def test_request_log_is_one_json_line_per_request(client, auth, susan, log_dir):
     assert index["user_id"] == str(susan.id)
     assert isinstance(index["duration_ms"], float) and index["duration_ms"] >= 0
     assert index["remote_addr"] == "127.0.0.1"
+    assert index["event"] == "request"
+    when = datetime.fromisoformat(index["time"])  # ISO 8601, UTC, to the millisecond
+    assert when.utcoffset() == timedelta(0) and abs(datetime.now(UTC) - when) < timedelta(minutes=1)
     assert (missing["status"], missing["endpoint"]) == (404, None)
+
+
+def test_log_to_stdout_sends_every_log_there(tmp_path):
+    unused = tmp_path / "stdout-only"
+    code = (
+        "from app import create_app\n"
+        "from app.observability.requestlog import flush_request_log\n"
+        "from config import Config\n"
+        f"C = type('C', (Config,), {{'LOG_TO_STDOUT': True, 'LOG_DIR': {str(unused)!r}, 'SECRET_KEY': 'x',"
+        f" 'SQLALCHEMY_DATABASE_URI': 'sqlite://'}})\n"
+        "app = create_app(C)\n"
+        "app.test_client().get('/auth/login', headers={'X-Request-ID': 'to-stdout'})\n"
+        "flush_request_log()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, check=True, capture_output=True, text=True)
+    lines = done.stdout.splitlines()
+    assert any(" INFO [-] Microblog startup" in line for line in lines)
+    requests = [json.loads(line) for line in lines if line.startswith("{")]
+    assert [(r["path"], r["status"], r["request_id"]) for r in requests] == [("/auth/login", 200, "to-stdout")]
+    assert not unused.exists()  # no log files
 
 
 def test_request_log_can_be_turned_off(app, client, log_dir):

@@ -6,6 +6,7 @@ import time
 
 from flask import Flask, got_request_exception, request
 from flask.wrappers import Response
+from prometheus_client import Counter, Histogram
 
 from app.observability.metrics import HTTP_DURATION, HTTP_EXCEPTIONS, HTTP_IN_PROGRESS, HTTP_REQUESTS, UNMATCHED
 
@@ -26,6 +27,21 @@ def endpoint_label() -> str:
     return request.endpoint or UNMATCHED
 
 
+# The labelled children of each (method, endpoint, status): labels() checks
+# and joins its arguments under a lock on every call. Bounded like the label
+# values themselves (known methods x endpoints x statuses).
+_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+
+def _series(method: str, endpoint: str, status: int) -> tuple[Counter, Histogram]:
+    key = (method, endpoint, status)
+    series = _children.get(key)
+    if series is None:
+        series = _children[key] = (HTTP_REQUESTS.labels(method, endpoint, str(status)),
+                                   HTTP_DURATION.labels(method, endpoint))
+    return series
+
+
 def _start() -> None:
     if request.endpoint in NOT_COUNTED:
         return
@@ -36,10 +52,9 @@ def _start() -> None:
 def _observe(response: Response) -> Response:
     started = request.environ.get(_STARTED)
     if started is not None:
-        endpoint = endpoint_label()
-        method = method_label()
-        HTTP_REQUESTS.labels(method, endpoint, str(response.status_code)).inc()
-        HTTP_DURATION.labels(method, endpoint).observe(time.perf_counter() - started)
+        requests, duration = _series(method_label(), endpoint_label(), response.status_code)
+        requests.inc()
+        duration.observe(time.perf_counter() - started)
     return response
 
 

@@ -5,6 +5,7 @@ import logging
 import sys
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, current_app, request
 from flask.wrappers import Response
@@ -19,6 +20,7 @@ from app.request_id import get_request_id
 # Not a child of the app's logger: these lines belong in requests.log only.
 request_logger = logging.getLogger("microblog.requests")
 _STARTED = "microblog.started"
+_HANDLER = "microblog.request_log"  # app.extensions key: the BatchingHandler, or None
 
 
 def _start() -> None:
@@ -26,34 +28,53 @@ def _start() -> None:
 
 
 def _finish(response: Response) -> Response:
-    started = request.environ.get(_STARTED)
+    environ = request.environ
+    started = environ.get(_STARTED)
     if started is None:
         return response
     duration_ms = round((time.perf_counter() - started) * 1000, 2)
-    rule = request.url_rule
-    if request_logger.handlers and current_app.config["LOG_REQUESTS"]:
-        request_logger.info("request", extra={
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+    config = current_app.config
+    handler: BatchingHandler | None = current_app.extensions.get(_HANDLER)
+    if handler is not None and config["LOG_REQUESTS"]:
+        rule = request.url_rule
+        # Read from the environ where Request's properties would only wrap
+        # it (ProxyFix has already rewritten REMOTE_ADDR); the time stays a
+        # number until the writer thread formats it.
+        handler.submit({
+            "event": "request",
+            "time": time.time(),
             "request_id": get_request_id(),
-            "method": request.method,
+            "method": environ["REQUEST_METHOD"],
             "path": safe_path(),
-            "endpoint": request.endpoint,
+            "endpoint": rule.endpoint if rule else None,
             "rule": rule.rule if rule else None,
             "status": response.status_code,
             "duration_ms": duration_ms,
             "user_id": current_user_id(),
-            "remote_addr": request.remote_addr,
-            "user_agent": request.user_agent.string or None,
+            "remote_addr": environ.get("REMOTE_ADDR"),
+            "user_agent": environ.get("HTTP_USER_AGENT") or None,
         })
-    if duration_ms > current_app.config["SLOW_REQUEST_MS"]:
+    if duration_ms > config["SLOW_REQUEST_MS"]:
         current_app.logger.warning("Slow request: %s %s took %.0f ms (threshold %d ms)", request.method,
-                                   safe_path(), duration_ms, current_app.config["SLOW_REQUEST_MS"])
+                                   safe_path(), duration_ms, config["SLOW_REQUEST_MS"])
     return response
 
 
+class RequestLineFormatter(JsonFormatter):
+    """python-json-logger's formatter, given each line's fields as a dict (see
+    background.py). The request passes the time as a Unix timestamp; it is
+    written as ISO 8601 here, on the writer thread."""
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        created = log_data.get("time")
+        if isinstance(created, float):
+            log_data["time"] = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+        return log_data
+
+
 def configure_request_log(app: Flask) -> None:
-    handlers: list[logging.Handler] = []
-    formatter = JsonFormatter("%(message)s", rename_fields={"message": "event"}, json_ensure_ascii=False)
+    handler: BatchingHandler | None = None
+    formatter = RequestLineFormatter("%(message)s", rename_fields={"message": "event"}, json_ensure_ascii=False)
     target: logging.Handler | None = None
     if app.config.get("LOG_TO_STDOUT"):
         target = logging.StreamHandler(sys.stdout)
@@ -61,8 +82,11 @@ def configure_request_log(app: Flask) -> None:
         target = rotating_file(app, "requests.log")
     if target is not None:
         target.setFormatter(logging.Formatter("%(message)s"))  # lines arrive formatted, in batches
-        handlers.append(BatchingHandler(target, formatter, "requests.log"))
-    replace_handlers(request_logger, handlers)
+        handler = BatchingHandler(target, formatter, "requests.log")
+    # On the logger too, so that closing it (a second create_app) and
+    # flush_request_log() find it.
+    replace_handlers(request_logger, [handler] if handler else [])
+    app.extensions[_HANDLER] = handler
     request_logger.setLevel(logging.INFO)
     request_logger.propagate = False
     app.before_request(_start)
