@@ -68,11 +68,28 @@ def interleave(
     return sides
 
 
+def _pairs(a: Side, b: Side) -> list[tuple[Measurement, Measurement]]:
+    """Each round's run of a with its run of b."""
+    return list(zip(a.runs, b.runs, strict=True))
+
+
+def ratio_pct(a: Side, b: Side) -> float:
+    """a's req/s in % of b's: the median over rounds of each round's pair."""
+    return median([100 * x.wrk.requests_per_sec / y.wrk.requests_per_sec for x, y in _pairs(a, b)])
+
+
+def cpu_ratio_pct(a: Side, b: Side) -> float:
+    """b's CPU time per request in % of a's (above 100: a is cheaper), paired by round."""
+    return median([100 * y.cpu_ms_per_request / x.cpu_ms_per_request for x, y in _pairs(a, b)])
+
+
 def cost_pct(on: Side, off: Side) -> float:
-    """Throughput lost by turning the feature on, in % of the 'off' req/s."""
-    return 100 * (1 - on.rps / off.rps)
+    """Throughput lost by turning the feature on, in % of the 'off' req/s:
+    the median over rounds of each round's pair."""
+    return 100 - ratio_pct(on, off)
 
 
 def cpu_cost_pct(on: Side, off: Side) -> float:
-    """Extra server CPU per request with the feature on, in %."""
-    return 100 * (on.cpu_ms / off.cpu_ms - 1)
+    """Extra server CPU per request with the feature on, in %: the median over
+    rounds of each round's pair."""
+    return cpu_ratio_pct(off, on) - 100

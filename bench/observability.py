@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--parts", default=PARTS, help=f"which parts to run, a subset of {PARTS!r}")
     parser.add_argument("--requests", type=int, default=300, help="a: failing requests per mail server")
     parser.add_argument("--mail-timeout", type=float, default=10, help="a: MAIL_TIMEOUT in seconds")
-    parser.add_argument("--rounds", type=int, default=3, help="b-d: interleaved wrk rounds per side")
+    parser.add_argument("--rounds", type=int, default=5, help="b-d: interleaved wrk rounds per side")
     parser.add_argument("--duration", type=int, default=10, help="b-d: seconds of each wrk round")
     parser.add_argument("--warmup", type=int, default=3, help="b-d: seconds of one warm-up run per server")
     parser.add_argument("--scrapes", type=int, default=200, help="e: sequential /metrics scrapes")
@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 130
 
     print_table(f"Observability costs (gunicorn, 2 workers, 127.0.0.1; wrk -t2 -c16 -d{args.duration}s, "
-                f"{args.rounds} interleaved rounds, medians)", figures)
+                f"{args.rounds} interleaved rounds; costs are medians of each round's on/off pair)", figures)
     print(f"\n{summary(figures)}")
     print(f"Saved {save('observability', when, figures, details)}")
     return 0
