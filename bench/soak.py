@@ -111,6 +111,9 @@ def soak(args: argparse.Namespace, log_file: Path, when: str) -> int:
                     with RssSampler(server) as memory:
                         tally = run_load(server.url, args.connections, args.duration, args.users, PASSWORD)
                     elapsed = time.monotonic() - started
+                    # Each worker adds its last requests to the metrics files
+                    # within a second (app/observability/tally.py).
+                    time.sleep(2)
                     scraped = metric_counts(Session(server.url).get("/metrics").body)
                 error_log = Path(tmp) / "logs" / "error.log"  # created at the first error
                 error_lines = error_log.read_text(errors="replace").count(" ERROR ") if error_log.exists() else 0

@@ -45,6 +45,15 @@ def on_starting(server):  # type: ignore[no-untyped-def]
     prepare_directory(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 
+def worker_exit(server, worker):  # type: ignore[no-untyped-def]
+    # In the worker, as it leaves: request counts still queued for the
+    # metrics files (app/observability/tally.py) must land before the master
+    # folds this worker's files into the archive.
+    from app.observability import tally
+
+    tally.flush()
+
+
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
     # An exception here would stop gunicorn's main loop, i.e. the whole server:
     # a failed compaction only costs a slower scrape, so log it and go on.

@@ -1,6 +1,7 @@
 """/metrics: every metric moves as it should after real requests."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -24,6 +25,12 @@ def routes(app):
     def forbidden():
         abort(403)
 
+    @app.route("/test/wait")
+    def wait():
+        app.config["TEST_ENTERED"].set()
+        app.config["TEST_RELEASE"].wait(10)
+        return "done"
+
 
 def test_request_counters_by_endpoint_and_status(client):
     before = scrape(client)
@@ -45,6 +52,19 @@ def test_request_counters_by_endpoint_and_status(client):
     assert value(after, count, method="GET", endpoint="auth.login") - \
         value(before, count, method="GET", endpoint="auth.login") == 2
     assert value(after, "http_requests_in_progress") == 0
+
+
+def test_in_progress_counts_the_requests_being_answered(app):
+    app.config.update(TEST_ENTERED=threading.Event(), TEST_RELEASE=threading.Event())
+    slow = threading.Thread(target=lambda: app.test_client().get("/test/wait"))
+    slow.start()
+    try:
+        assert app.config["TEST_ENTERED"].wait(10)
+        assert value(scrape(app.test_client()), "http_requests_in_progress") == 1  # the scrape itself is not counted
+    finally:
+        app.config["TEST_RELEASE"].set()
+        slow.join(10)
+    assert value(scrape(app.test_client()), "http_requests_in_progress") == 0
 
 
 def test_each_500_is_counted_exactly_once(client):

@@ -365,6 +365,9 @@ def test_prometheus_scrapes_every_worker(tmp_path, prometheus_for):
     with gunicorn(tmp_path / "app", workers=2) as server:
         prometheus = prometheus_for(server.url.removeprefix("http://"))
         assert hammer(server, "/auth/login", requests) == [200] * requests
+        # Each worker adds its requests to its file within a second (tally.py).
+        wait_for(lambda: sum(per_worker(server, "auth.login").values()) == requests, 5,
+                 lambda: f"files hold {per_worker(server, 'auth.login')}, not {requests} in all")
         shares = per_worker(server, "auth.login")
         assert len([n for n in shares.values() if n]) == 2 and sum(shares.values()) == requests, shares
 

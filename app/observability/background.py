@@ -1,4 +1,5 @@
-"""A log handler that writes in batches from a background thread.
+"""Work done a few times a second by a background thread instead of on every
+request: a log handler that writes in batches, and the thread helper behind it.
 
 The request log writes a line per request. Written on the request's time, the
 file lock, rotation check and JSON formatting cost about a twentieth of a
@@ -21,11 +22,49 @@ import logging
 import os
 import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
 from app.observability.metrics import LOG_WRITE_FAILURES
+
+
+class Ticker:
+    """Calls ``work`` every ``interval`` seconds from a daemon thread, and at
+    exit. Started on first use in each process: a thread started before
+    gunicorn forks would not exist in the workers."""
+
+    def __init__(self, name: str, interval: float, work: Callable[[], None]) -> None:
+        self.name = name
+        self.interval = interval
+        self.work = work
+        self._pid = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    def ensure_running(self) -> None:
+        if self._pid != os.getpid():
+            self._start()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._stop.clear()
+            threading.Thread(target=self._run, name=self.name, daemon=True).start()
+            self._pid = os.getpid()
+            atexit.register(self.work)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.work()
+            except Exception:  # noqa: S112  the work counts its own failures; the thread must live on
+                continue
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 class BatchingHandler(logging.Handler):
@@ -40,15 +79,12 @@ class BatchingHandler(logging.Handler):
         # SimpleQueue: a put is one C call, no Condition to notify.
         self.queue: queue.SimpleQueue[logging.LogRecord | dict[str, Any]] = queue.SimpleQueue()
         self._write_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-        self._stop = threading.Event()
+        self._writer = Ticker(f"log-{label}", self.INTERVAL, self.flush)
         self._microblog_handler = True
 
     def submit(self, fields: dict[str, Any]) -> None:
         """Queue one line's fields; the writer thread formats and writes them."""
-        if self._pid != os.getpid():
-            self._start_thread()
+        self._writer.ensure_running()
         if self.queue.qsize() >= self.QUEUE_SIZE:
             LOG_WRITE_FAILURES.labels(self.label).inc()
         else:
@@ -56,21 +92,6 @@ class BatchingHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.submit(record)  # type: ignore[arg-type]  # formatted the usual way by the writer
-
-    def _start_thread(self) -> None:
-        # Per process, on first use: a thread started before gunicorn forks
-        # would not exist in the workers.
-        with self._write_lock:
-            if self._pid != os.getpid():
-                self._stop.clear()
-                self._thread = threading.Thread(target=self._run, name=f"log-{self.label}", daemon=True)
-                self._thread.start()
-                self._pid = os.getpid()
-                atexit.register(self.flush)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.INTERVAL):
-            self.flush()
 
     def _format(self, item: logging.LogRecord | dict[str, Any]) -> str:
         if isinstance(item, logging.LogRecord):
@@ -100,7 +121,7 @@ class BatchingHandler(logging.Handler):
                 pass  # a full disk: the write above already reported and counted it
 
     def close(self) -> None:
-        self._stop.set()
+        self._writer.stop()
         self.flush()
         self.target.close()
         super().close()

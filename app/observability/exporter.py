@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector
 from app.errors import problem_response
 from app.extensions import db
 from app.models import User, utcnow
-from app.observability import fastexport
+from app.observability import fastexport, tally
 from app.observability.multiproc import locked
 from app.version import __version__
 
@@ -90,6 +90,7 @@ def metrics() -> Response:
         headers = {"WWW-Authenticate": 'Bearer realm="metrics"'} if current_app.config.get("METRICS_TOKEN") else {}
         return problem_response(403 if not headers else 401, "You may not read the metrics.", headers=headers)
     collector: AppCollector = current_app.extensions["metrics_collector"]
+    tally.flush()  # this process's last second of requests; other workers lag by at most that
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         body = _read_multiprocess(directory)

@@ -1,14 +1,15 @@
 """Request metrics: counts, durations, requests in progress, and unhandled
-exceptions, each labelled by the matched endpoint."""
+exceptions, each labelled by the matched endpoint. All but the exceptions go
+through tally.py, which writes them once a second."""
 from __future__ import annotations
 
 import time
 
 from flask import Flask, got_request_exception, request
 from flask.wrappers import Response
-from prometheus_client import Counter, Histogram
 
-from app.observability.metrics import HTTP_DURATION, HTTP_EXCEPTIONS, HTTP_IN_PROGRESS, HTTP_REQUESTS, UNMATCHED
+from app.observability import tally
+from app.observability.metrics import HTTP_EXCEPTIONS, UNMATCHED
 
 _STARTED = "microblog.metrics_started"
 NOT_COUNTED = {"metrics.metrics"}  # scrapes must not change what they measure
@@ -27,41 +28,26 @@ def endpoint_label() -> str:
     return request.endpoint or UNMATCHED
 
 
-# The labelled children of each (method, endpoint, status): labels() checks
-# and joins its arguments under a lock on every call. Bounded like the label
-# values themselves (known methods x endpoints x statuses).
-_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
-
-
-def _series(method: str, endpoint: str, status: int) -> tuple[Counter, Histogram]:
-    key = (method, endpoint, status)
-    series = _children.get(key)
-    if series is None:
-        series = _children[key] = (HTTP_REQUESTS.labels(method, endpoint, str(status)),
-                                   HTTP_DURATION.labels(method, endpoint))
-    return series
-
-
 def _start() -> None:
     if request.endpoint in NOT_COUNTED:
         return
-    request.environ[_STARTED] = time.perf_counter()
-    HTTP_IN_PROGRESS.inc()
+    environ = request.environ
+    environ[_STARTED] = time.perf_counter()
+    tally.started(id(environ))  # the environ lives exactly as long as the request
 
 
 def _observe(response: Response) -> Response:
     started = request.environ.get(_STARTED)
     if started is not None:
-        requests, duration = _series(method_label(), endpoint_label(), response.status_code)
-        requests.inc()
-        duration.observe(time.perf_counter() - started)
+        tally.add(method_label(), endpoint_label(), response.status_code, time.perf_counter() - started)
     return response
 
 
 def _finish(exc: BaseException | None) -> None:
     # teardown runs even when after_request did not, so the gauge never drifts.
-    if request.environ.pop(_STARTED, None) is not None:
-        HTTP_IN_PROGRESS.dec()
+    environ = request.environ
+    if environ.pop(_STARTED, None) is not None:
+        tally.ended(id(environ))
 
 
 def _count_exception(sender: Flask, exception: BaseException, **extra: object) -> None:
