@@ -1,10 +1,24 @@
 """A/B comparisons on a shared, noisy machine: both servers run side by
 side, and wrk measures them in alternating rounds (A B, B A, A B, ...), so
 a burst of other work on the machine lands on both sides alike. Figures are
-medians over the rounds."""
+medians over the rounds.
+
+A cost is the median of each round's own comparison (A against the B run
+right next to it), not one median against the other: a round's two runs
+share the machine's state of the moment, so the drift between rounds (which
+here is larger than the costs being measured) cancels out.
+
+Every round starts both servers afresh (same files, new processes). Two
+identical servers, each kept for a whole run, differed by 0.6% to 5.1% in
+four A/A runs: each process keeps its own luck (where its memory landed, its
+hash seed) for as long as it lives, and no number of rounds averages that
+out. New processes each round turn it into round-to-round noise, which the
+median does average out.
+"""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -48,24 +62,37 @@ class Side:
 
 
 def interleave(
-    servers: Mapping[str, Server], path: str | Mapping[str, str], rounds: int, duration_s: int, warmup_s: int,
-    log: IO[str], headers: Sequence[str] = (),
+    servers: Mapping[str, Callable[[ExitStack], Server]], path: str | Mapping[str, str], rounds: int,
+    duration_s: int, warmup_s: int, log: IO[str], headers: Sequence[str] = (),
 ) -> dict[str, Side]:
     """``rounds`` wrk runs of ``path`` (one for all, or one per label) on each
-    server, alternating the order every round; each server is warmed up once, first."""
+    server, alternating the order every round. ``servers`` start a server
+    (stopped when the stack closes); each round starts and warms up its own."""
     paths = {label: path if isinstance(path, str) else path[label] for label in servers}
-    for label, server in servers.items():
-        if warmup_s > 0:
-            run_wrk(server.url + paths[label], headers, duration_s=warmup_s)
     sides = {label: Side(label) for label in servers}
     labels = list(servers)
     for number in range(rounds):
-        for label in labels if number % 2 == 0 else reversed(labels):
-            run = measure(servers[label], paths[label], headers, duration_s, warmup_s=0, log=log)
-            sides[label].runs.append(run)
-            print(f"    round {number + 1}/{rounds} {label}: {run.wrk.requests_per_sec:,.0f} req/s, "
-                  f"{run.cpu_ms_per_request:.2f} CPU ms/request, other load {run.other_load:.2f}", flush=True)
+        with ExitStack() as stack:
+            started = {label: start(stack) for label, start in servers.items()}
+            for label, server in started.items():
+                if warmup_s > 0:
+                    run_wrk(server.url + paths[label], headers, duration_s=warmup_s)
+            for label in labels if number % 2 == 0 else reversed(labels):
+                run = measure(started[label], paths[label], headers, duration_s, warmup_s=0, log=log)
+                sides[label].runs.append(run)
+                print(f"    round {number + 1}/{rounds} {label}: {run.wrk.requests_per_sec:,.0f} req/s, "
+                      f"{run.cpu_ms_per_request:.2f} CPU ms/request, other load {run.other_load:.2f}", flush=True)
     return sides
+
+
+def spread(values: Sequence[float]) -> str:
+    """The range of per-round figures, to show how far one round can be off."""
+    return f"{min(values):+.1f}% to {max(values):+.1f}%"
+
+
+def paired_costs(on: Side, off: Side) -> list[float]:
+    """Each round's req/s cost in %."""
+    return [100 * (1 - a.wrk.requests_per_sec / b.wrk.requests_per_sec) for a, b in _pairs(on, off)]
 
 
 def _pairs(a: Side, b: Side) -> list[tuple[Measurement, Measurement]]:
@@ -86,7 +113,7 @@ def cpu_ratio_pct(a: Side, b: Side) -> float:
 def cost_pct(on: Side, off: Side) -> float:
     """Throughput lost by turning the feature on, in % of the 'off' req/s:
     the median over rounds of each round's pair."""
-    return 100 - ratio_pct(on, off)
+    return median(paired_costs(on, off))
 
 
 def cpu_cost_pct(on: Side, off: Side) -> float:

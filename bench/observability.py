@@ -30,9 +30,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--parts", default=PARTS, help=f"which parts to run, a subset of {PARTS!r}")
     parser.add_argument("--requests", type=int, default=300, help="a: failing requests per mail server")
     parser.add_argument("--mail-timeout", type=float, default=10, help="a: MAIL_TIMEOUT in seconds")
-    parser.add_argument("--rounds", type=int, default=5, help="b-d: interleaved wrk rounds per side")
+    parser.add_argument("--rounds", type=int, default=6,
+                        help="b-d: interleaved wrk rounds per side, each with new server processes (even: "
+                             "each side runs first equally often)")
     parser.add_argument("--duration", type=int, default=10, help="b-d: seconds of each wrk round")
-    parser.add_argument("--warmup", type=int, default=3, help="b-d: seconds of one warm-up run per server")
+    parser.add_argument("--warmup", type=int, default=3, help="b-d: seconds of warm-up per server and round")
     parser.add_argument("--scrapes", type=int, default=200, help="e: sequential /metrics scrapes")
     parser.add_argument("--repeats", type=int, default=3, help="e: requests per endpoint and status")
     args = parser.parse_args(argv)

@@ -6,11 +6,21 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
 
-from bench.abrounds import Side, cost_pct, cpu_cost_pct, cpu_ratio_pct, interleave, ratio_pct
+from bench.abrounds import (
+    Side,
+    cost_pct,
+    cpu_cost_pct,
+    cpu_ratio_pct,
+    interleave,
+    paired_costs,
+    ratio_pct,
+    spread,
+)
 from bench.appenv import bench_env, flask
 from bench.common import DEPLOY_CONFIG, Server, gunicorn
 from bench.targets import Figure, check, info
@@ -21,14 +31,19 @@ MIN_LIVE_PCT = 60.0
 BUSY_CORES = 0.25  # other processes' load above which req/s says more about them than about us
 
 
+Starter = Callable[[ExitStack], Server]
+
+
 def _microblog(stack: ExitStack, log: IO[str], config: Path | None, ready_path: str = LOGIN,
-               **settings: str) -> Server:
-    """One microblog under gunicorn (2 sync workers) with an empty, migrated
-    SQLite database in a temporary folder; stopped when ``stack`` closes."""
+               **settings: str) -> Starter:
+    """How to start one microblog under gunicorn (2 sync workers), with an
+    empty, migrated SQLite database in a temporary folder that lasts until
+    ``stack`` closes; each server started stops when its own stack closes."""
     directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="microblog-bench-")))
     env = bench_env(directory, multiprocess=config is not None, **settings)
     flask(env, log, "db", "upgrade")
-    return stack.enter_context(gunicorn("microblog:app", env, log, ready_path=ready_path, config=config))
+    return lambda round_stack: round_stack.enter_context(
+        gunicorn("microblog:app", env, log, ready_path=ready_path, config=config))
 
 
 def _sides_json(sides: dict[str, Side]) -> dict:
@@ -41,6 +56,7 @@ def _cost_figures(part: str, what: str, on: Side, off: Side) -> list[Figure]:
     when the two disagree, the CPU figure is the one to believe."""
     cost, cpu_cost = cost_pct(on, off), cpu_cost_pct(on, off)
     busy = max(on.other_load, off.other_load)
+    rounds = paired_costs(on, off)
     return [
         check(f"{part}. {what} cost (median req/s)", cost,
               f"{cost:.1f}% (medians {on.rps:,.0f} vs {off.rps:,.0f} req/s)", f"<= {MAX_COST_PCT:g}%",
@@ -48,6 +64,7 @@ def _cost_figures(part: str, what: str, on: Side, off: Side) -> list[Figure]:
         check(f"{part}. {what} cost (median CPU ms/request)", cpu_cost,
               f"{cpu_cost:+.1f}% (medians {on.cpu_ms:.3f} vs {off.cpu_ms:.3f} ms)", f"<= {MAX_COST_PCT:g}%",
               lambda v: v <= MAX_COST_PCT),
+        info(f"{part}. req/s cost in single rounds", f"{spread(rounds)} over {len(rounds)} rounds"),
         info(f"{part}. other processes during the rounds", f"up to {busy:.2f} cores"
              + (" (busy: trust the CPU row over req/s)" if busy > BUSY_CORES else "")),
     ]
@@ -90,7 +107,8 @@ def liveness(rounds: int, duration: int, warmup: int, log: IO[str]) -> tuple[lis
         servers = {
             "microblog /health/live": _microblog(stack, log, None, ready_path="/health/live"),
             # As under `make bench`: the bare app needs no settings.
-            "hello world /": stack.enter_context(gunicorn("bench.hello:app", os.environ, log)),
+            "hello world /": lambda round_stack: round_stack.enter_context(
+                gunicorn("bench.hello:app", os.environ, log)),
         }
         paths = {"microblog /health/live": "/health/live", "hello world /": "/"}
         sides = interleave(servers, paths, rounds, duration, warmup, log)
