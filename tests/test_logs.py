@@ -125,6 +125,16 @@ def test_log_to_stdout_sends_every_log_there(tmp_path):
     assert not unused.exists()  # no log files
 
 
+def test_request_log_keeps_odd_text_whole(client, log_dir):
+    # A WSGI header is Latin-1 text; an URL may carry invalid UTF-8 and CR/LF.
+    client.get("/n\u00f6/%FF%0Aforged", environ_base={"HTTP_USER_AGENT": "caf\xe9 \x01\x7f agent"})
+    line = read(log_dir / "requests.log").splitlines()[-1]
+    logged = json.loads(line)
+    assert logged["user_agent"] == "caf\xe9 \x01\x7f agent"
+    assert logged["path"] == "/n\u00f6/\ufffd%0Aforged"  # control characters percent-encoded
+    assert logged["status"] == 404
+
+
 def test_request_log_can_be_turned_off(app, client, log_dir):
     app.config["LOG_REQUESTS"] = False
     client.get("/auth/login")

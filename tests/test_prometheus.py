@@ -432,10 +432,18 @@ def test_counts_survive_worker_restarts(tmp_path):
         assert seen and not [count for count in seen if isinstance(count, str)], seen
         assert seen == sorted(seen), f"a scrape counted less than the one before it: {seen}"
 
-        samples = parse(server.get("/metrics")[1])
-        assert total(samples, "http_requests_total", endpoint="auth.login") == requests
-        assert total(samples, "http_request_duration_seconds_count", endpoint="auth.login") == requests
-        assert value(samples, "http_requests_in_progress") == 0
+        # A live worker writes its last second of counts within a second (tally.py).
+        def counts(samples: Samples) -> tuple[float, float, float]:
+            return (total(samples, "http_requests_total", endpoint="auth.login"),
+                    total(samples, "http_request_duration_seconds_count", endpoint="auth.login"),
+                    value(samples, "http_requests_in_progress"))
+
+        def settled() -> Samples | None:
+            samples = parse(server.get("/metrics")[1])
+            return samples if counts(samples) == (requests, requests, 0) else None
+
+        samples = wait_for(settled, 5, lambda: f"(requests, observations, in progress) = "
+                           f"{counts(parse(server.get('/metrics')[1]))}, not ({requests}, {requests}, 0)")
         assert value(samples, "circuit_breaker_state", name="smtp") == 0
 
         def only_live_workers_have_files() -> bool:

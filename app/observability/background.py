@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.core import BaseJsonFormatter
 
 from app.observability.metrics import LOG_WRITE_FAILURES
 
@@ -71,7 +71,7 @@ class BatchingHandler(logging.Handler):
     QUEUE_SIZE = 50_000  # beyond this the writer cannot keep up: drop and count
     INTERVAL = 0.25  # seconds between batches
 
-    def __init__(self, target: logging.Handler, formatter: JsonFormatter, label: str) -> None:
+    def __init__(self, target: logging.Handler, formatter: BaseJsonFormatter, label: str) -> None:
         super().__init__()
         self.target = target  # writes what it is given as is: its formatter is "%(message)s"
         self.line_formatter = formatter
