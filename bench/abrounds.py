@@ -1,28 +1,36 @@
-"""A/B comparisons on a shared, noisy machine: both servers run side by
-side, and wrk measures them in alternating rounds (A B, B A, A B, ...), so
-a burst of other work on the machine lands on both sides alike. Figures are
-medians over the rounds.
+"""A/B comparisons on a shared, noisy machine.
 
-A cost is the median of each round's own comparison (A against the B run
-right next to it), not one median against the other: a round's two runs
-share the machine's state of the moment, so the drift between rounds (which
-here is larger than the costs being measured) cancels out.
+Both servers are loaded at the same time, each by its own wrk, so whatever
+else the machine does in those seconds lands on both alike; each gets about
+half the machine, and the cost of a feature shows as fewer requests in the
+same time and more server CPU per request. Run one after the other instead,
+single rounds of the same code differed by up to 10% and whole runs by up
+to 5%.
 
-Every round starts both servers afresh (same files, new processes). Two
-identical servers, each kept for a whole run, differed by 0.6% to 5.1% in
-four A/A runs: each process keeps its own luck (where its memory landed, its
-hash seed) for as long as it lives, and no number of rounds averages that
-out. New processes each round turn it into round-to-round noise, which the
-median does average out.
+Every round starts both servers afresh (same files, new processes), and the
+two swap places each round (which starts first, which wrk starts first): a
+process keeps its own small advantage for life (where its memory landed, its
+hash seed), and identical servers still showed one of the two places about
+1.5% faster. A cost is the median over rounds of each round's own pair; an
+even number of rounds gives each side each place equally often.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import IO
 
-from bench.common import Measurement, Server, measure, run_wrk
+from bench.common import (
+    Measurement,
+    Server,
+    WrkResult,
+    machine_busy_seconds,
+    reaped_children_seconds,
+    run_wrk,
+)
 from bench.targets import median
 
 
@@ -61,28 +69,54 @@ class Side:
         }
 
 
-def interleave(
+def side_by_side(
     servers: Mapping[str, Callable[[ExitStack], Server]], path: str | Mapping[str, str], rounds: int,
     duration_s: int, warmup_s: int, log: IO[str], headers: Sequence[str] = (),
 ) -> dict[str, Side]:
-    """``rounds`` wrk runs of ``path`` (one for all, or one per label) on each
-    server, alternating the order every round. ``servers`` start a server
-    (stopped when the stack closes); each round starts and warms up its own."""
+    """``rounds`` rounds of wrk on every server at once, each server started
+    afresh (``servers`` start one, stopped when the stack closes) and warmed
+    up, the order reversed every round."""
     paths = {label: path if isinstance(path, str) else path[label] for label in servers}
     sides = {label: Side(label) for label in servers}
     labels = list(servers)
     for number in range(rounds):
+        order = labels if number % 2 == 0 else labels[::-1]
         with ExitStack() as stack:
-            started = {label: start(stack) for label, start in servers.items()}
-            for label, server in started.items():
-                if warmup_s > 0:
-                    run_wrk(server.url + paths[label], headers, duration_s=warmup_s)
-            for label in labels if number % 2 == 0 else reversed(labels):
-                run = measure(started[label], paths[label], headers, duration_s, warmup_s=0, log=log)
-                sides[label].runs.append(run)
-                print(f"    round {number + 1}/{rounds} {label}: {run.wrk.requests_per_sec:,.0f} req/s, "
-                      f"{run.cpu_ms_per_request:.2f} CPU ms/request, other load {run.other_load:.2f}", flush=True)
+            started = {label: servers[label](stack) for label in order}
+            targets = {label: started[label].url + paths[label] for label in order}
+            if warmup_s > 0:
+                _together(targets, headers, warmup_s, None)
+            runs = _measure_together(started, targets, headers, duration_s, log)
+        for label in labels:
+            sides[label].runs.append(runs[label])
+            run = runs[label]
+            print(f"    round {number + 1}/{rounds} {label}: {run.wrk.requests_per_sec:,.0f} req/s, "
+                  f"{run.cpu_ms_per_request:.2f} CPU ms/request, other load {run.other_load:.2f}", flush=True)
     return sides
+
+
+def _together(targets: Mapping[str, str], headers: Sequence[str], duration_s: int,
+              log: IO[str] | None) -> dict[str, WrkResult]:
+    """One wrk per target (1 thread, 8 connections: 2 threads and 16 in all),
+    all started at once, in the targets' order."""
+    with ThreadPoolExecutor(len(targets)) as pool:
+        futures = {label: pool.submit(run_wrk, url, headers, duration_s, 1, 8, log) for label, url in targets.items()}
+        return {label: future.result() for label, future in futures.items()}
+
+
+def _measure_together(servers: Mapping[str, Server], targets: Mapping[str, str], headers: Sequence[str],
+                      duration_s: int, log: IO[str]) -> dict[str, Measurement]:
+    cpu_before = {label: server.cpu_seconds() for label, server in servers.items()}
+    busy_before, wrk_before, started = machine_busy_seconds(), reaped_children_seconds(), time.monotonic()
+    results = _together(targets, headers, duration_s, log)
+    elapsed = time.monotonic() - started
+    server_cpu = {label: server.cpu_seconds() - cpu_before[label] for label, server in servers.items()}
+    other = machine_busy_seconds() - busy_before - sum(server_cpu.values()) - (reaped_children_seconds() - wrk_before)
+    return {
+        label: Measurement(wrk=result, cpu_ms_per_request=1000 * server_cpu[label] / max(result.requests, 1),
+                           other_load=max(0.0, other / elapsed))
+        for label, result in results.items()
+    }
 
 
 def spread(values: Sequence[float]) -> str:

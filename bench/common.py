@@ -250,7 +250,7 @@ def run_wrk(
     return parse_wrk(done.stdout)
 
 
-def _machine_busy_seconds() -> float:
+def machine_busy_seconds() -> float:
     """CPU time every process on the machine has used since boot (all cores),
     counting time stolen by the hypervisor: that is contention too. Interrupt
     time is left out: most of it is our own loopback traffic, which no
@@ -260,7 +260,7 @@ def _machine_busy_seconds() -> float:
     return (user + nice + system + steal) / _CLOCK_TICKS
 
 
-def _reaped_children_seconds() -> float:
+def reaped_children_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -276,7 +276,7 @@ def cpu_use(server: Server) -> Iterator[CpuUse]:
     """What the server and everything else on the machine used during the
     block (filled in when it ends), for clients that run in this process."""
     use = CpuUse()
-    server_before, busy_before = server.cpu_seconds(), _machine_busy_seconds()
+    server_before, busy_before = server.cpu_seconds(), machine_busy_seconds()
     own_before, started = time.process_time(), time.monotonic()
     try:
         yield use
@@ -284,7 +284,7 @@ def cpu_use(server: Server) -> Iterator[CpuUse]:
         elapsed = max(time.monotonic() - started, 1e-9)
         use.server_s = server.cpu_seconds() - server_before
         own = time.process_time() - own_before
-        use.other_load = max(0.0, (_machine_busy_seconds() - busy_before - use.server_s - own) / elapsed)
+        use.other_load = max(0.0, (machine_busy_seconds() - busy_before - use.server_s - own) / elapsed)
 
 
 @dataclass(frozen=True)
@@ -307,13 +307,13 @@ def measure(
     url = server.url + path
     if warmup_s > 0:
         run_wrk(url, headers, duration_s=warmup_s)
-    server_before, wrk_before = server.cpu_seconds(), _reaped_children_seconds()
-    busy_before, started = _machine_busy_seconds(), time.monotonic()
+    server_before, wrk_before = server.cpu_seconds(), reaped_children_seconds()
+    busy_before, started = machine_busy_seconds(), time.monotonic()
     wrk = run_wrk(url, headers, duration_s=duration_s, log=log)
     elapsed = time.monotonic() - started
-    busy = _machine_busy_seconds() - busy_before
+    busy = machine_busy_seconds() - busy_before
     server_cpu = server.cpu_seconds() - server_before
-    wrk_cpu = _reaped_children_seconds() - wrk_before
+    wrk_cpu = reaped_children_seconds() - wrk_before
     return Measurement(
         wrk=wrk,
         cpu_ms_per_request=1000 * server_cpu / max(wrk.requests, 1),

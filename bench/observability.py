@@ -31,8 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300, help="a: failing requests per mail server")
     parser.add_argument("--mail-timeout", type=float, default=10, help="a: MAIL_TIMEOUT in seconds")
     parser.add_argument("--rounds", type=int, default=6,
-                        help="b-d: interleaved wrk rounds per side, each with new server processes (even: "
-                             "each side runs first equally often)")
+                        help="b-d: rounds, each with new server processes loaded side by side (even: each "
+                             "side takes each place equally often)")
     parser.add_argument("--duration", type=int, default=10, help="b-d: seconds of each wrk round")
     parser.add_argument("--warmup", type=int, default=3, help="b-d: seconds of warm-up per server and round")
     parser.add_argument("--scrapes", type=int, default=200, help="e: sequential /metrics scrapes")
@@ -69,8 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\nInterrupted; every server started has been stopped.", file=sys.stderr)
             return 130
 
-    print_table(f"Observability costs (gunicorn, 2 workers, 127.0.0.1; wrk -t2 -c16 -d{args.duration}s, "
-                f"{args.rounds} interleaved rounds; costs are medians of each round's on/off pair)", figures)
+    print_table(f"Observability costs (gunicorn, 2 workers, 127.0.0.1; b-d: both servers at once, wrk -t1 -c8 "
+                f"-d{args.duration}s each, {args.rounds} rounds; costs are medians of each round's pair)", figures)
     print(f"\n{summary(figures)}")
     print(f"Saved {save('observability', when, figures, details)}")
     return 0

@@ -1,7 +1,7 @@
 """What observability costs a cheap page (``make bench-observability``,
 parts b, c and d): the request log, the whole instrumentation, and the
-liveness probe against a bare Flask app. Each is two servers side by side,
-measured in interleaved wrk rounds (bench.abrounds)."""
+liveness probe against a bare Flask app. Each is two servers loaded side by
+side, in rounds (bench.abrounds)."""
 from __future__ import annotations
 
 import os
@@ -16,9 +16,9 @@ from bench.abrounds import (
     cost_pct,
     cpu_cost_pct,
     cpu_ratio_pct,
-    interleave,
     paired_costs,
     ratio_pct,
+    side_by_side,
     spread,
 )
 from bench.appenv import bench_env, flask
@@ -72,20 +72,20 @@ def _cost_figures(part: str, what: str, on: Side, off: Side) -> list[Figure]:
 
 def request_log(rounds: int, duration: int, warmup: int, log: IO[str]) -> tuple[list[Figure], dict]:
     """b: LOG_REQUESTS=1 against 0, files on, gunicorn as under ``make bench``."""
-    print(f"[b] request log on {LOGIN}: LOG_REQUESTS=1 vs 0, {rounds} interleaved rounds", flush=True)
+    print(f"[b] request log on {LOGIN}: LOG_REQUESTS=1 vs 0, {rounds} rounds side by side", flush=True)
     with ExitStack() as stack:
         servers = {
             "LOG_REQUESTS=1": _microblog(stack, log, None, LOG_TO_FILE="1", LOG_REQUESTS="1"),
             "LOG_REQUESTS=0": _microblog(stack, log, None, LOG_TO_FILE="1", LOG_REQUESTS="0"),
         }
-        sides = interleave(servers, LOGIN, rounds, duration, warmup, log)
+        sides = side_by_side(servers, LOGIN, rounds, duration, warmup, log)
     on, off = sides["LOG_REQUESTS=1"], sides["LOG_REQUESTS=0"]
     return _cost_figures("b", "request log", on, off), _sides_json(sides)
 
 
 def instrumentation(rounds: int, duration: int, warmup: int, log: IO[str]) -> tuple[list[Figure], dict]:
     """c: metrics and request log on against both off, with deploy/gunicorn.conf.py."""
-    print(f"[c] instrumentation on {LOGIN}: metrics + request log on vs off, {rounds} interleaved rounds",
+    print(f"[c] instrumentation on {LOGIN}: metrics + request log on vs off, {rounds} rounds side by side",
           flush=True)
     # Worker recycling off on both sides: at ~1,000 req/s the default
     # max_requests restarts a worker every few seconds, and each restart (the
@@ -96,13 +96,13 @@ def instrumentation(rounds: int, duration: int, warmup: int, log: IO[str]) -> tu
             "on": _microblog(stack, log, DEPLOY_CONFIG, METRICS_ENABLED="1", LOG_REQUESTS="1", **common),
             "off": _microblog(stack, log, DEPLOY_CONFIG, METRICS_ENABLED="0", LOG_REQUESTS="0", **common),
         }
-        sides = interleave(servers, LOGIN, rounds, duration, warmup, log)
+        sides = side_by_side(servers, LOGIN, rounds, duration, warmup, log)
     return _cost_figures("c", "metrics + request log", sides["on"], sides["off"]), _sides_json(sides)
 
 
 def liveness(rounds: int, duration: int, warmup: int, log: IO[str]) -> tuple[list[Figure], dict]:
     """d: /health/live against bench/hello.py's "/", the same gunicorn settings."""
-    print(f"[d] /health/live vs a bare Flask app, {rounds} interleaved rounds", flush=True)
+    print(f"[d] /health/live vs a bare Flask app, {rounds} rounds side by side", flush=True)
     with ExitStack() as stack:
         servers = {
             "microblog /health/live": _microblog(stack, log, None, ready_path="/health/live"),
@@ -111,7 +111,7 @@ def liveness(rounds: int, duration: int, warmup: int, log: IO[str]) -> tuple[lis
                 gunicorn("bench.hello:app", os.environ, log)),
         }
         paths = {"microblog /health/live": "/health/live", "hello world /": "/"}
-        sides = interleave(servers, paths, rounds, duration, warmup, log)
+        sides = side_by_side(servers, paths, rounds, duration, warmup, log)
     live_side, hello_side = sides["microblog /health/live"], sides["hello world /"]
     pct = ratio_pct(live_side, hello_side)
     cpu_pct = cpu_ratio_pct(live_side, hello_side)
