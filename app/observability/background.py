@@ -114,6 +114,7 @@ class BatchingHandler(logging.Handler):
                     LOG_WRITE_FAILURES.labels(self.label).inc()
             if lines:
                 batch = logging.LogRecord(self.label, logging.INFO, __file__, 0, "\n".join(lines), None, None)
+                batch.lines = len(lines)  # a failed write loses, and counts, every one of them
                 self.target.handle(batch)  # one lock, one rotation check, one write; failures counted there
             try:
                 self.target.flush()

@@ -31,7 +31,7 @@ class FailSafeRotatingFileHandler(ConcurrentRotatingFileHandler):
 
     def handle(self, record: logging.LogRecord) -> bool:
         if self._failing and time.monotonic() < self._paused_until:
-            LOG_WRITE_FAILURES.labels(self._label).inc()
+            LOG_WRITE_FAILURES.labels(self._label).inc(_lines(record))
             return False
         return super().handle(record)
 
@@ -44,13 +44,18 @@ class FailSafeRotatingFileHandler(ConcurrentRotatingFileHandler):
 
     def handleError(self, record: logging.LogRecord) -> None:
         self._error_in_emit = True
-        LOG_WRITE_FAILURES.labels(self._label).inc()
+        LOG_WRITE_FAILURES.labels(self._label).inc(_lines(record))
         self._paused_until = time.monotonic() + self.retry_after
         if not self._failing:
             self._failing = True
             error = sys.exc_info()[1]
             _stderr(f"microblog: cannot write {self.baseFilename}: {error!r}; records are counted in "
                     f"log_write_failures_total and dropped, retrying every {self.retry_after:.0f}s")
+
+
+def _lines(record: logging.LogRecord) -> int:
+    """Log lines a record carries: one, or a whole batch (background.py)."""
+    return getattr(record, "lines", 1)
 
 
 def _stderr(line: str) -> None:
