@@ -10,6 +10,7 @@ from flask import request
 
 from app.observability.metrics import ERROR_EMAILS
 from tests.support.smtp import SMTPServer
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
@@ -157,10 +158,7 @@ def test_dead_mail_server_then_recovery(app, dead_port, tmp_path):
     failed_before = metric("failed")
     assert app2.test_client().get("/boom").status_code == 500
     assert "ZeroDivisionError" in (tmp_path / "dead" / "error.log").read_text()
-    deadline = time.monotonic() + 10
-    while metric("failed") == failed_before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert metric("failed") > failed_before
+    wait_for(lambda: metric("failed") > failed_before, 10, lambda: "no failed send was counted", interval=0.05)
 
     server = SMTPServer()
     server.port = dead_port

@@ -11,6 +11,7 @@ from flask_migrate import stamp
 from app import create_app, db
 from tests.conftest import config
 from tests.support.answers import health_checks
+from tests.support.waiting import wait_for
 
 
 def test_locked_database_cannot_hang_the_probe(pg_cluster, tmp_path):
@@ -38,10 +39,8 @@ def test_locked_database_cannot_hang_the_probe(pg_cluster, tmp_path):
     finally:
         holder.rollback()
         holder.close()
-    deadline = time.monotonic() + 10
-    while client.get("/health/ready").status_code != 200:
-        assert time.monotonic() < deadline, "ready did not recover after the lock was released"
-        time.sleep(0.2)
+    wait_for(lambda: client.get("/health/ready").status_code == 200, 10,
+             lambda: "ready did not recover after the lock was released")
     with app.app_context():
         db.engine.dispose()
     pg_cluster.drop_database("health_locked")
@@ -65,10 +64,7 @@ def test_ready_follows_a_postgres_outage_without_restart(own_cluster, tmp_path):
     assert client.get("/health/live").status_code == 200
 
     own_cluster.launch()
-    deadline = time.monotonic() + 10
-    while client.get("/health/ready").status_code != 200:
-        assert time.monotonic() < deadline, "ready did not recover"
-        time.sleep(0.2)
+    wait_for(lambda: client.get("/health/ready").status_code == 200, 10, lambda: "ready did not recover")
     with app.app_context():
         db.engine.dispose()
 

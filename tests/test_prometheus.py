@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.support.gunicorn import ROOT, Server, gunicorn, stop
 from tests.support.ports import free_port
 from tests.support.requirements import missing
+from tests.support.waiting import wait_for
 
 DEPLOY = ROOT / "deploy"
 Samples = dict[tuple[str, frozenset], float]
@@ -325,19 +325,6 @@ def _answers(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
-
-
-def wait_for(condition, timeout: float, explain=lambda: "", proc: subprocess.Popen | None = None):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if proc is not None and proc.poll() is not None:
-            pytest.fail(f"exited with status {proc.returncode}:\n{explain()}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"not true within {timeout}s: {explain()}")
-        time.sleep(0.2)
 
 
 def hammer(server: Server, path: str, count: int, threads: int = 4) -> list[int]:
