@@ -124,33 +124,32 @@ def spread(values: Sequence[float]) -> str:
     return f"{min(values):+.1f}% to {max(values):+.1f}%"
 
 
+def round_ratios(a: Side, b: Side) -> list[float]:
+    """a's req/s in % of b's, round by round (each run against the one beside it)."""
+    return [100 * x.wrk.requests_per_sec / y.wrk.requests_per_sec
+            for x, y in zip(a.runs, b.runs, strict=True)]
+
+
 def paired_costs(on: Side, off: Side) -> list[float]:
     """Each round's req/s cost in %."""
-    return [100 * (1 - a.wrk.requests_per_sec / b.wrk.requests_per_sec) for a, b in _pairs(on, off)]
-
-
-def _pairs(a: Side, b: Side) -> list[tuple[Measurement, Measurement]]:
-    """Each round's run of a with its run of b."""
-    return list(zip(a.runs, b.runs, strict=True))
+    return [100 - ratio for ratio in round_ratios(on, off)]
 
 
 def ratio_pct(a: Side, b: Side) -> float:
-    """a's req/s in % of b's: the median over rounds of each round's pair."""
-    return median([100 * x.wrk.requests_per_sec / y.wrk.requests_per_sec for x, y in _pairs(a, b)])
+    """a's req/s in % of b's: the median of the rounds' ratios."""
+    return median(round_ratios(a, b))
 
 
 def cpu_ratio_pct(a: Side, b: Side) -> float:
     """b's CPU time per request in % of a's (above 100: a is cheaper), paired by round."""
-    return median([100 * y.cpu_ms_per_request / x.cpu_ms_per_request for x, y in _pairs(a, b)])
+    return median([100 * y.cpu_ms_per_request / x.cpu_ms_per_request for x, y in zip(a.runs, b.runs, strict=True)])
 
 
 def cost_pct(on: Side, off: Side) -> float:
-    """Throughput lost by turning the feature on, in % of the 'off' req/s:
-    the median over rounds of each round's pair."""
-    return median(paired_costs(on, off))
+    """Throughput lost by turning the feature on, in % of the 'off' req/s."""
+    return 100 - ratio_pct(on, off)
 
 
 def cpu_cost_pct(on: Side, off: Side) -> float:
-    """Extra server CPU per request with the feature on, in %: the median over
-    rounds of each round's pair."""
+    """Extra server CPU per request with the feature on, in %."""
     return cpu_ratio_pct(off, on) - 100

@@ -13,7 +13,8 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -87,39 +88,41 @@ def run_hello(args: argparse.Namespace, log: IO[str]) -> PageResult:
         return measure_page(server, "/", None, args, log)
 
 
-def run_base(hello: PageResult, args: argparse.Namespace, log: IO[str]) -> list[PageResult]:
+@contextmanager
+def seeded_server(scale: Scale, label: str, what: str, log: IO[str]) -> Iterator[tuple[dict[str, str], Server, str]]:
+    """A fresh database seeded at ``scale``, served by gunicorn: its
+    environment, the server, and USER's session cookie."""
     with tempfile.TemporaryDirectory(prefix="microblog-bench-") as tmp:
         env = app_env(Path(tmp))
-        seconds = seed_database(env, BASE_SCALE.users, BASE_SCALE.posts, BASE_SCALE.follows, log)
-        print(f"[1x] seeded {BASE_SCALE.describe()} in {seconds:.0f}s; measuring {len(PAGES)} pages", flush=True)
+        seconds = seed_database(env, scale.users, scale.posts, scale.follows, log)
+        print(f"[{label}] seeded {scale.describe()} in {seconds:.0f}s; measuring {what}", flush=True)
         with gunicorn("microblog:app", env, log, ready_path="/auth/login") as server:
-            session = log_in(server.url, USER, PASSWORD)
-            sql = count_sql(env, session, log)
-            results = []
-            for page in PAGES:
-                result = measure_page(server, page.path, session if page.logged_in else None, args, log)
-                counted = sql[page.path]
-                if counted["status"] != 200:
-                    print(f"  warning: in-process GET {page.path} answered {counted['status']}", file=sys.stderr)
-                result.sql_statements = counted["statements"]
-                result.pct = 100 * result.wrk.requests_per_sec / hello.wrk.requests_per_sec
-                result.min_pct = page.min_pct_of_hello
-                if result.pct < page.min_pct_of_hello:
-                    result.misses.append("req/s")
-                if len(result.sql_statements) > MAX_SQL:
-                    result.misses.append("SQL")
-                results.append(result)
+            yield env, server, log_in(server.url, USER, PASSWORD)
+
+
+def run_base(hello: PageResult, args: argparse.Namespace, log: IO[str]) -> list[PageResult]:
+    with seeded_server(BASE_SCALE, "1x", f"{len(PAGES)} pages", log) as (env, server, session):
+        sql = count_sql(env, session, log)
+        results = []
+        for page in PAGES:
+            result = measure_page(server, page.path, session if page.logged_in else None, args, log)
+            counted = sql[page.path]
+            if counted["status"] != 200:
+                print(f"  warning: in-process GET {page.path} answered {counted['status']}", file=sys.stderr)
+            result.sql_statements = counted["statements"]
+            result.pct = 100 * result.wrk.requests_per_sec / hello.wrk.requests_per_sec
+            result.min_pct = page.min_pct_of_hello
+            if result.pct < page.min_pct_of_hello:
+                result.misses.append("req/s")
+            if len(result.sql_statements) > MAX_SQL:
+                result.misses.append("SQL")
+            results.append(result)
     return results
 
 
 def run_scaled(feed: PageResult, args: argparse.Namespace, log: IO[str]) -> PageResult:
-    with tempfile.TemporaryDirectory(prefix="microblog-bench-") as tmp:
-        env = app_env(Path(tmp))
-        seconds = seed_database(env, BIG_SCALE.users, BIG_SCALE.posts, BIG_SCALE.follows, log)
-        print(f"[10x] seeded {BIG_SCALE.describe()} in {seconds:.0f}s; measuring {FEED.path}", flush=True)
-        with gunicorn("microblog:app", env, log, ready_path="/auth/login") as server:
-            session = log_in(server.url, USER, PASSWORD)
-            result = measure_page(server, FEED.path, session, args, log)
+    with seeded_server(BIG_SCALE, "10x", FEED.path, log) as (_env, server, session):
+        result = measure_page(server, FEED.path, session, args, log)
     result.pct = 100 * result.wrk.requests_per_sec / feed.wrk.requests_per_sec
     result.min_pct = MIN_SCALE_PCT
     if result.pct < MIN_SCALE_PCT:
