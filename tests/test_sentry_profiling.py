@@ -59,3 +59,47 @@ def test_profiler_writes_profiles(tmp_path):
     profiles = list((tmp_path / "profiles").glob("*.prof"))
     assert len(profiles) == 1
     assert profiles[0].name.startswith("GET.auth.login.")
+
+
+def test_an_event_carries_no_token_hash_password_or_local_variable(tmp_path):
+    """A failing password reset: the token is in the URL and the Referer, the
+    new password's hash in the failed UPDATE's parameters. None of it, nor a
+    frame's local variables, may reach Sentry."""
+    import sqlalchemy as sa
+
+    from app import db
+    from tests.conftest import make_user
+
+    MemoryTransport.envelopes = []
+    app = create_app(config(f"sqlite:///{tmp_path / 's.db'}", PROPAGATE_EXCEPTIONS=False,
+                            SENTRY_DSN="https://public@sentry.example.com/1",
+                            SENTRY_OPTIONS={"transport": MemoryTransport}))
+    try:
+        with app.app_context():
+            db.create_all()
+            user = make_user("susan")
+            token = user.get_reset_password_token()
+            old_hash = user.password_hash
+            # The write fails: a trigger refuses every change to the user table.
+            db.session.execute(sa.text(
+                'CREATE TRIGGER refuse BEFORE UPDATE ON "user" BEGIN SELECT RAISE(ABORT, \'refused\'); END'))
+            db.session.commit()
+            db.session.remove()
+        path = f"/auth/reset_password/{token}"
+        response = app.test_client().post(
+            f"{path}?token={token}", data={"password": "the new secret", "password2": "the new secret"},
+            headers={"Referer": f"http://localhost{path}", "Origin": "http://localhost"})
+        assert response.status_code == 500
+        sentry_sdk.flush()
+        events = [item.payload.json for env in MemoryTransport.envelopes for item in env.items
+                  if item.headers.get("type") == "event"]
+        assert events, "no event reached Sentry"
+        text = repr(events)
+        for secret in (token, "the new secret", "pbkdf2:sha256", old_hash):
+            assert secret not in text
+        assert "[redacted]" in events[0]["request"]["url"]
+        frames = events[0]["exception"]["values"][-1]["stacktrace"]["frames"]
+        assert all("vars" not in frame for frame in frames)
+    finally:
+        sentry_sdk.get_client().close()
+        sentry_sdk.init()

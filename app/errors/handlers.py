@@ -13,7 +13,7 @@ from flask.wrappers import Response
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.db_errors import is_database_unavailable, is_disk_full
+from app.db_errors import failure_status
 from app.errors.exceptions import AppError, ConflictError, InsufficientStorage, ValidationError
 from app.errors.render import render_error
 from app.extensions import db
@@ -74,8 +74,9 @@ def internal_error(e: InternalServerError) -> Response:
     except Exception:
         current_app.logger.warning("Rollback after an unhandled error failed", exc_info=True)
     original = e.original_exception
-    if is_disk_full(original):
+    status = failure_status(original)
+    if status == 507:
         return render_http_exception(InsufficientStorage())
-    if is_database_unavailable(original):
+    if status == 503:
         return render_error(503, UNAVAILABLE_MESSAGE, headers={"Retry-After": "5"}, exc=original)
     return render_error(500, INTERNAL_MESSAGE, template="errors/500.html", exc=original)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.extensions import login
+from app.observability.redact import safe_path
 from app.request_id import get_request_id
 
 PROBLEM_JSON = "application/problem+json"
@@ -33,7 +34,7 @@ def problem_document(status: int, detail: str, title: str | None = None, **extra
         "title": title or HTTP_STATUS_CODES.get(status, "Error"),
         "status": status,
         "detail": detail,
-        "instance": request.path,
+        "instance": safe_path(),  # not the raw path: a reset token must not travel on in a document
         "request_id": get_request_id(),
     }
     doc.update({k: v for k, v in extra.items() if v is not None})

@@ -1,6 +1,7 @@
 """Who made the current request, without costing a query."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import g, has_request_context, session
 
 
@@ -16,6 +17,11 @@ def current_user_id() -> str | None:
         return None
     user = g.get("_login_user") or g.get("flask_httpauth_user")
     if user is not None and getattr(user, "is_authenticated", False):
-        return str(user.id)
-    session_id = session.get("_user_id")  # "<id>.<password fingerprint>": log the id only
+        # The id from the identity map, never ``user.id``: after a failed
+        # commit the user is expired, and reloading it would raise (losing
+        # the error email) or cost a query.
+        state = sa.inspect(user, raiseerr=False)
+        if state is not None and state.identity:
+            return str(state.identity[0])
+    session_id = session.get("_user_id")  # "<id>.<login key>": log the id only
     return str(session_id).partition(".")[0] if session_id is not None else None

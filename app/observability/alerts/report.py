@@ -13,13 +13,15 @@ from types import TracebackType
 from urllib.parse import urlencode
 
 from flask import has_request_context, request
+from werkzeug.exceptions import SecurityError
 
-from app.db_errors import is_connection_lost
-from app.observability.redact import REDACTED, redact_items, safe_path
+from app.db_errors import failure_status
+from app.observability.redact import REDACTED, redact_items, safe_path, safe_url_header
 from app.version import __version__
 
 APP_DIR = Path(__file__).resolve().parents[2]  # the app/ package
 _SENSITIVE_HEADERS = {"cookie", "authorization", "proxy-authorization", "x-api-key"}
+_URL_HEADERS = {"referer", "origin"}  # the page the request came from: a reset link, token and all
 
 
 @dataclass
@@ -46,13 +48,23 @@ def _safe_url() -> str:
     """The request URL, with secrets in the path or the query string replaced."""
     path = safe_path()
     query = redact_items(list(request.args.items(multi=True)))
-    return request.host_url.rstrip("/") + path + (f"?{urlencode(query)}" if query else "")
+    try:
+        base = request.host_url.rstrip("/")
+    except SecurityError:  # a Host outside TRUSTED_HOSTS: say so rather than lose the report
+        base = "http://[untrusted host]"
+    return base + path + (f"?{urlencode(query)}" if query else "")
+
+
+def _safe_header(name: str, value: str) -> str:
+    if name.lower() in _SENSITIVE_HEADERS:
+        return REDACTED
+    return safe_url_header(value) if name.lower() in _URL_HEADERS else value
 
 
 def _request_lines(user_id: str | None, request_id: str | None) -> list[str]:
     if not has_request_context():
         return ["Request: (none: raised outside a request)"]
-    headers = [(k, REDACTED if k.lower() in _SENSITIVE_HEADERS else v) for k, v in request.headers.items()]
+    headers = [(k, _safe_header(k, v)) for k, v in request.headers.items()]
     lines = [
         f"Request: {request.method} {_safe_url()}",
         f"Endpoint: {request.endpoint or '-'}",
@@ -72,9 +84,10 @@ def _request_lines(user_id: str | None, request_id: str | None) -> list[str]:
 def build_report(record: logging.LogRecord, user_id: str | None, request_id: str | None) -> ErrorReport:
     exc_type, exc, tb = record.exc_info or (None, None, None)
     endpoint = (request.endpoint or "-") if has_request_context() else f"{record.module} (no request)"
-    if exc_type is not None and is_connection_lost(exc):
+    if exc_type is not None and failure_status(exc) == 503:
         # An outage is one incident, not one bug per page it breaks: group
-        # every lost-connection error together, whatever the endpoint.
+        # together every error that was answered 503, whatever the endpoint.
+        # A 500 (a bug, even one the database reported) keeps its own group.
         type_name = exc_type.__qualname__
         where = "database unavailable"
         endpoint = "* (database unavailable)"
