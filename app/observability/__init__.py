@@ -9,13 +9,15 @@ from app.observability.alerts import configure_error_emails
 from app.observability.breaker import make_breaker
 from app.observability.instrument import instrument_requests
 from app.observability.logs import configure_logging
+from app.observability.redact import redact_access_log
 from app.observability.requestlog import configure_request_log
+from app.observability.sentry import configure_sentry
 from app.observability.sql import watch_engine
-from app.version import __version__
 
 
 def init_app(app: Flask) -> None:
     configure_logging(app)
+    redact_access_log(app)  # the development server's access log names reset tokens
     app.extensions["smtp_breaker"] = make_breaker(
         "smtp", app.config["SMTP_BREAKER_FAILURES"], app.config["SMTP_BREAKER_RESET"]
     )
@@ -29,22 +31,6 @@ def init_app(app: Flask) -> None:
         watch_engine(app, db.engine)
     configure_sentry(app)
     configure_profiler(app)
-
-
-def configure_sentry(app: Flask) -> None:
-    if not app.config.get("SENTRY_DSN"):
-        return
-    import sentry_sdk
-    from sentry_sdk.integrations.flask import FlaskIntegration
-
-    sentry_sdk.init(
-        dsn=app.config["SENTRY_DSN"],
-        integrations=[FlaskIntegration()],
-        release=f"microblog@{__version__}",
-        environment=app.config["SENTRY_ENVIRONMENT"],
-        # sentry-sdk's default leaves out personal data (cookies, credentials, emails).
-        **app.config.get("SENTRY_OPTIONS", {}),
-    )
 
 
 def configure_profiler(app: Flask) -> None:

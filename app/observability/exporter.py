@@ -3,7 +3,6 @@ of networks."""
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import os
 import platform
 import struct
@@ -23,6 +22,7 @@ from app.extensions import db
 from app.models import User, utcnow
 from app.observability import fastexport, tally
 from app.observability.multiproc import locked
+from app.observability.networks import address_allowed, check_networks
 from app.version import __version__
 
 bp = Blueprint("metrics", __name__)
@@ -73,15 +73,7 @@ def _allowed() -> bool:
         sent = request.headers.get("Authorization", "")
         if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
             return False
-    networks = current_app.config.get("METRICS_ALLOWED_NETWORKS") or []
-    if networks:
-        try:
-            addr = ipaddress.ip_address(request.remote_addr or "")
-        except ValueError:
-            return False
-        if not any(addr in ipaddress.ip_network(net, strict=False) for net in networks):
-            return False
-    return True
+    return address_allowed(request.remote_addr, current_app.config.get("METRICS_ALLOWED_NETWORKS") or ())
 
 
 @bp.route("/metrics")
@@ -125,5 +117,6 @@ def _single(collector: Collector) -> CollectorRegistry:
 
 
 def init_app(app: Flask) -> None:
+    check_networks("METRICS_ALLOWED_NETWORKS", app.config.get("METRICS_ALLOWED_NETWORKS") or ())
     app.extensions["metrics_collector"] = AppCollector(app, ttl=app.config["METRICS_CACHE_SECONDS"])
     app.register_blueprint(bp)

@@ -3,8 +3,11 @@
 - /health/live: the process answers. Touches nothing else, so a database
   blip never makes an orchestrator restart every instance at once.
 - /health/ready: can this instance serve traffic? Database, schema version,
-  log disk, mail server (warn only), Redis when configured.
-- /health: the same checks with every detail, for people.
+  log disk, mail server (warn only), Redis when configured, and PUBLIC_URL
+  (warn only, outside debug and testing mode).
+- /health: the same checks with every detail, for people, and only for the
+  networks in HEALTH_ALLOWED_NETWORKS (it tells versions, disk space and
+  which dependency is weak).
 
 Results are cached for HEALTH_CACHE_SECONDS and every check runs with a
 timeout in a worker thread, so frequent probes cannot load the database and a
@@ -26,16 +29,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
-from flask import Blueprint, Flask, Response, current_app
+from flask import Blueprint, Flask, Response, current_app, request
 
+from app.errors import problem_response
 from app.extensions import db
+from app.observability.liveness import HEALTH_JSON, LIVE_BODY, LivenessMiddleware
 from app.observability.metrics import LOG_WRITE_FAILURES
-from app.request_id import request_id_from
-from app.security import security_headers
+from app.observability.networks import address_allowed, check_networks
 
 bp = Blueprint("health", __name__, url_prefix="/health")
 
-HEALTH_JSON = "application/health+json"
 _RANK = {"pass": 0, "warn": 1, "fail": 2}
 
 
@@ -150,6 +153,20 @@ def check_redis(app: Flask) -> CheckResult:
     return CheckResult("pass", round((time.perf_counter() - started) * 1000, 2), "ms", component_type="datastore")
 
 
+PUBLIC_URL_MISSING = ("PUBLIC_URL is not set: password-reset emails are sent only for requests to a loopback host. "
+                      "Set it to the site's address, such as https://microblog.example.com")
+
+
+def check_public_url(app: Flask) -> CheckResult:
+    """Links in emails come from PUBLIC_URL only (app/links.py). Without it the
+    site serves pages but cannot send a reset link: worth a warning, never a
+    reason to take the instance out of service."""
+    public = app.config.get("PUBLIC_URL")
+    if public:
+        return CheckResult("pass", public, component_type="system")
+    return CheckResult("warn", component_type="system", output=PUBLIC_URL_MISSING)
+
+
 class HealthChecker:
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -171,6 +188,10 @@ class HealthChecker:
             "logs:diskFree": check_disk,
             "logs:writeFailures": check_log_writes,
         }
+        # In debug and testing mode a missing PUBLIC_URL is expected: links are
+        # built for loopback hosts, which is where those run.
+        if cfg.get("PUBLIC_URL") or not (self.app.debug or self.app.testing):
+            found["config:publicUrl"] = check_public_url
         if cfg.get("MAIL_SERVER"):
             found["smtp:connection"] = check_smtp
         if cfg.get("REDIS_URL"):
@@ -227,38 +248,11 @@ def _respond(results: dict[str, CheckResult], detail: bool) -> Response:
                     headers={"Cache-Control": "no-store"})
 
 
-LIVE_BODY = b'{"status": "pass"}'
-
-
 @bp.route("/live")
 def live() -> Response:
-    """Reached only if the middleware below is bypassed (e.g. a test calling
+    """Reached only if LivenessMiddleware is bypassed (e.g. a test calling
     the view); the answer is the same."""
     return Response(LIVE_BODY, content_type=HEALTH_JSON, headers={"Cache-Control": "no-store"})
-
-
-class LivenessMiddleware:
-    """Answers GET /health/live before Flask sees the request.
-
-    Liveness means "this worker answers HTTP", nothing more, and probes come
-    every few seconds from every orchestrator node: through the whole app
-    (sessions, CSRF, limiter, metrics, request log) a probe cost three times
-    a bare Flask route. Here it costs less than one. Probes are therefore not
-    counted in the metrics or the request log.
-    """
-
-    PATH = "/health/live"
-
-    def __init__(self, app: Flask, wsgi_app: Callable) -> None:
-        self.wsgi_app = wsgi_app
-        self.headers = [("Content-Type", HEALTH_JSON), ("Content-Length", str(len(LIVE_BODY))),
-                        ("Cache-Control", "no-store"), *security_headers(app).items()]
-
-    def __call__(self, environ: dict, start_response: Callable) -> object:
-        if environ.get("PATH_INFO") != self.PATH or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-            return self.wsgi_app(environ, start_response)
-        start_response("200 OK", [*self.headers, ("X-Request-ID", request_id_from(environ))])
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [LIVE_BODY]
 
 
 @bp.route("/ready")
@@ -268,10 +262,14 @@ def ready() -> Response:
 
 @bp.route("")
 def health() -> Response:
+    if not address_allowed(request.remote_addr, current_app.config.get("HEALTH_ALLOWED_NETWORKS") or ()):
+        return problem_response(403, "The detailed health report is not served to this address; "
+                                     "/health/ready and /health/live are.")
     return _respond(current_app.extensions["health"].run(), detail=True)
 
 
 def init_app(app: Flask) -> None:
+    check_networks("HEALTH_ALLOWED_NETWORKS", app.config.get("HEALTH_ALLOWED_NETWORKS") or ())
     app.extensions["health"] = HealthChecker(app)
     app.register_blueprint(bp)
     app.wsgi_app = LivenessMiddleware(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -7,7 +7,16 @@ a scrape sees every worker. Gauges say how to combine processes.
 """
 from __future__ import annotations
 
+import os
+
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+
+# In multiprocess mode every metric opens a file in this folder as it is
+# created, just below. gunicorn.conf.py and the systemd unit create it, but a
+# CLI command (`flask db upgrade` as the unit's first step) imports this with
+# the same setting and no gunicorn: create it rather than fail on import.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 # The *_created series double the series count and nothing here reads them.
 disable_created_metrics()
@@ -40,6 +49,12 @@ DB_DURATION = Histogram(
 LOGINS = Counter("logins_total", "Login attempts, by result.", ["result"])
 REGISTRATIONS = Counter("registrations_total", "Accounts created.")
 POSTS_CREATED = Counter("posts_created_total", "Posts written.")
+PASSWORD_RESETS = Counter(
+    "password_reset_requests_total",
+    "Password-reset requests, by outcome: queued (looked up, and mailed if the address is registered), "
+    "limited (past a RESET_LIMIT_* setting: no email), no_link (PUBLIC_URL unset: no email).",
+    ["result"],
+)
 
 # Observability's own health.
 LOG_WRITE_FAILURES = Counter(
@@ -65,5 +80,7 @@ for _result in ("sent", "digest", "grouped", "failed", "dropped"):
     ERROR_EMAILS.labels(_result)
 for _result in ("success", "failure"):
     LOGINS.labels(_result)
+for _result in ("queued", "limited", "no_link"):
+    PASSWORD_RESETS.labels(_result)
 for _handler in ("microblog.log", "error.log", "requests.log"):
     LOG_WRITE_FAILURES.labels(_handler)
