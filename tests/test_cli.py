@@ -1,6 +1,7 @@
-"""`flask seed`."""
+"""`flask seed` and `flask mailserver`."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from app import db
@@ -46,10 +47,34 @@ def test_seed_is_deterministic_with_seed(runner, app):
     assert second_follows == [tuple(r) for r in first_follows]
 
 
-def test_seed_adds_to_existing_users(runner, susan):
-    result = runner.invoke(args=["seed", "--users", "5", "--posts", "10", "--follows", "2"])
+def test_seed_refuses_a_database_with_users_unless_appending(runner):
+    assert runner.invoke(args=["seed", "--users", "30", "--posts", "20", "--follows", "2"]).exit_code == 0
+    again = runner.invoke(args=["seed", "--users", "30", "--posts", "20", "--follows", "2"])
+    assert again.exit_code == 1
+    assert "The database already has 30 users. Run `flask seed --append`" in again.output
+    assert (count(User), count(Post)) == (30, 20)  # nothing added
+
+
+def test_seed_append_adds_and_says_how_many_existed(runner, susan):
+    result = runner.invoke(args=["seed", "--users", "5", "--posts", "10", "--follows", "2", "--append"])
     assert result.exit_code == 0, result.output
+    assert "The database already has 1 user; adding 5 more." in result.output
+    assert "Created 5 users" in result.output
     assert count(User) == 6
+
+
+@pytest.mark.parametrize("password", ["short", "1234567", "x" * 129])
+def test_seed_refuses_a_password_the_forms_would_refuse(runner, password):
+    result = runner.invoke(args=["seed", "--users", "2", "--posts", "0", "--password", password])
+    assert result.exit_code == 2
+    assert "Invalid value for '--password': must be 8 to 128 characters long" in result.output
+    assert count(User) == 0
+
+
+def test_seed_accepts_the_shortest_password_the_forms_accept(runner, client):
+    result = runner.invoke(args=["seed", "--users", "2", "--posts", "0", "--password", "12345678"])
+    assert result.exit_code == 0, result.output
+    assert client.post("/auth/login", data={"username": "user1", "password": "12345678"}).status_code == 302
 
 
 def test_seed_rejects_bad_counts(runner):

@@ -13,6 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
+import click
 from flask import Flask
 
 from app.observability.failsafe import FailSafeRotatingFileHandler
@@ -22,6 +23,9 @@ from app.request_id import get_request_id
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(message)s [in %(module)s:%(lineno)d]"
 _OURS = "_microblog_handler"  # marks handlers we added, so a second create_app replaces them
 _started = False
+# Commands that serve (or work) for as long as they run: their start is worth
+# a log line. ``flask db upgrade``, ``flask seed`` or ``flask shell`` are not.
+SERVER_COMMANDS = frozenset({"run", "worker"})
 
 
 class RequestIdFilter(logging.Filter):
@@ -31,6 +35,36 @@ class RequestIdFilter(logging.Filter):
         if not hasattr(record, "request_id"):
             record.request_id = get_request_id() or "-"
         return True
+
+
+def is_server_process() -> bool:
+    """True in a gunicorn worker or any WSGI server (no click context), and
+    under the ``flask`` commands in SERVER_COMMANDS; False for other commands.
+
+    ``flask run`` builds the app inside its own command's context. A command
+    the app itself provides (``app.cli``) is looked up only once the app is
+    built, so the app is built in the root group's context; click has taken
+    the command's name off that context by then, hence ``sys.argv``.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return True
+    if ctx.parent is None and isinstance(ctx.command, click.Group):
+        return _subcommand(ctx.command, sys.argv[1:]) in SERVER_COMMANDS
+    return ctx.command.name in SERVER_COMMANDS
+
+
+def _subcommand(group: click.Group, args: list[str]) -> str | None:
+    """The first word of ``args`` that is neither an option of ``group`` nor an option's value."""
+    takes_value = {opt for p in group.params if isinstance(p, click.Option) and not p.is_flag
+                   for opt in p.opts}
+    words = iter(args)
+    for word in words:
+        if word in takes_value:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def file_logging_enabled(app: Flask) -> bool:
@@ -81,6 +115,6 @@ def configure_logging(app: Flask) -> None:
         app.logger.addFilter(SafePathFilter())
     if handlers:
         app.logger.setLevel(logging.INFO)
-        if not _started:  # once per process, however many apps it creates
+        if not _started and is_server_process():  # once per server process, however many apps it creates
             _started = True
             app.logger.info("Microblog startup")

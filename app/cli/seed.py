@@ -1,12 +1,7 @@
-"""Commands: ``flask seed`` fills a database with demo data; ``flask mailserver`` is a
-development inbox that prints the emails it receives."""
+"""``flask seed``: a database full of demo users, posts and follows."""
 from __future__ import annotations
 
-import email
-import email.policy
 import random
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +10,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
+from wtforms.validators import Length
 
+from app.accounts import PASSWORD_RULES
 from app.extensions import db
 from app.models import Post, User, followers, utcnow
 
@@ -26,6 +23,15 @@ WORDS = (
 ).split()
 
 BATCH = 5000
+
+
+def _password(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    # The forms' own rule, read from them: a demo password the site itself
+    # would refuse misleads whoever tries the site with it.
+    rule = next(v for v in PASSWORD_RULES if isinstance(v, Length))
+    if not rule.min <= len(value) <= rule.max:
+        raise click.BadParameter(f"must be {rule.min} to {rule.max} characters long, as on the sign-up form.")
+    return value
 
 
 def _insert(table: sa.Table, rows: list[dict], bar: Any) -> None:
@@ -40,12 +46,21 @@ def _insert(table: sa.Table, rows: list[dict], bar: Any) -> None:
 @click.option("--posts", default=20000, show_default=True, help="Posts to create, spread over the users.")
 @click.option("--follows", default=20, show_default=True, help="Users each user follows.")
 @click.option("--seed", "seed_value", type=int, default=None, help="Random seed, for a repeatable database.")
-@click.option("--password", default="microblog", show_default=True, help="Password of every demo user.")
+@click.option("--password", default="microblog", show_default=True, callback=_password,
+              help="Password of every demo user (8 to 128 characters).")
+@click.option("--append", is_flag=True, help="Add to a database that already has users.")
 @with_appcontext
-def seed(users: int, posts: int, follows: int, seed_value: int | None, password: str) -> None:
+def seed(users: int, posts: int, follows: int, seed_value: int | None, password: str, append: bool) -> None:
     """Fill the database with demo users (user1, user2, ...), posts and follows."""
     if users < 1 or posts < 0 or follows < 0:
         raise click.BadParameter("--users must be at least 1; --posts and --follows cannot be negative.")
+    existing = db.session.scalar(sa.select(sa.func.count()).select_from(User)) or 0
+    there = f"The database already has {existing} user{'' if existing == 1 else 's'}"
+    if existing and not append:
+        # A second run would silently double the demo data.
+        raise click.ClickException(f"{there}. Run `flask seed --append` to add more demo data anyway.")
+    if existing:
+        click.echo(f"{there}; adding {users} more.")
     follows = min(follows, users - 1)
     rng = random.Random(seed_value)
     first = (db.session.scalar(sa.select(sa.func.max(User.id))) or 0) + 1
@@ -91,42 +106,3 @@ def seed(users: int, posts: int, follows: int, seed_value: int | None, password:
         db.session.commit()
     click.echo(f"Created {len(user_ids)} users, {len(post_rows)} posts, {len(follow_rows)} follows.")
     click.echo(f"Log in as user{first} with password {password!r}.")
-
-
-class PrintingInbox:
-    """aiosmtpd handler that prints every message it receives."""
-
-    def __init__(self, echo: Callable[[str], None] = click.echo) -> None:
-        self.echo = echo
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
-        body = msg.get_body(preferencelist=("plain", "html"))
-        self.echo("-" * 72)
-        self.echo(f"From: {msg['From']}\nTo: {msg['To']}\nSubject: {msg['Subject']}\n")
-        self.echo(body.get_content() if body is not None else "(no text part)")
-        return "250 Message accepted for delivery"
-
-
-def run_mailserver(host: str, port: int, stop: threading.Event, echo: Callable[[str], None] = click.echo) -> None:
-    from aiosmtpd.controller import Controller
-
-    controller = Controller(PrintingInbox(echo), hostname=host, port=port)
-    controller.start()
-    echo(f"Development inbox on {host}:{port}. Point the app at it with MAIL_SERVER={host} MAIL_PORT={port}.")
-    try:
-        stop.wait()
-    finally:
-        controller.stop()
-
-
-@click.command("mailserver")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8025, show_default=True)
-def mailserver(host: str, port: int) -> None:
-    """Run a local SMTP server that prints the emails it receives (Ctrl-C stops it)."""
-    stop = threading.Event()
-    try:
-        run_mailserver(host, port, stop)
-    except KeyboardInterrupt:
-        stop.set()
