@@ -2,6 +2,7 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
+# Where `make run` serves: `make run PORT=8000`, or `make run HOST=0.0.0.0` for other machines.
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -20,10 +21,12 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	@touch $@
 
-# Plain http on this machine: cookies cannot require HTTPS here.
+# Plain http on this machine: cookies cannot require HTTPS here. Without a
+# MAIL_SERVER, emails (a reset link) are printed here instead of sent.
 run: $(BIN)/.runtime
 	$(BIN)/flask db upgrade
-	SECURE_COOKIES=$${SECURE_COOKIES:-0} $(BIN)/flask run --host $(HOST) --port $(PORT)
+	SECURE_COOKIES=$${SECURE_COOKIES:-0} MAIL_TO_CONSOLE=$${MAIL_TO_CONSOLE:-1} \
+		$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(BIN)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

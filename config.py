@@ -110,6 +110,9 @@ class Config:
     HEALTH_CACHE_SECONDS = env_float("HEALTH_CACHE_SECONDS", 2)
     HEALTH_CHECK_TIMEOUT = env_float("HEALTH_CHECK_TIMEOUT", 2)
     HEALTH_DISK_MIN_MB = env_int("HEALTH_DISK_MIN_MB", 100)  # free space on the log disk below this fails
+    # The detailed /health (version, schema, disk, SMTP): only for these
+    # networks, like METRICS_ALLOWED_NETWORKS; empty allows all.
+    HEALTH_ALLOWED_NETWORKS = env_list("HEALTH_ALLOWED_NETWORKS")
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Circuit breaker for the mail server.
     SMTP_BREAKER_FAILURES = env_int("SMTP_BREAKER_FAILURES", 3)
@@ -117,6 +120,18 @@ class Config:
     PROFILING_ENABLED = env_bool("PROFILING_ENABLED")
     # Behind a reverse proxy: how many proxies' X-Forwarded-* headers to trust (0: none).
     PROXY_FIX_HOPS = env_int("PROXY_FIX_HOPS", 0)
+    # X-Forwarded-Prefix is trusted only when the proxy is known to set it
+    # itself: otherwise a client could put anything into every built URL.
+    PROXY_FIX_PREFIX = env_bool("PROXY_FIX_PREFIX")
+    # The site's address for links that leave a request (emails), e.g.
+    # https://microblog.example.com. Never taken from the request's Host.
+    PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "").strip().rstrip("/") or None
+    # Host names the app answers to (Flask's own setting); others get a 400.
+    # None (unset) accepts any, as Flask does.
+    TRUSTED_HOSTS = env_list("TRUSTED_HOSTS") or None
+    # Emails printed to the console instead of sent: on in debug mode when
+    # MAIL_SERVER is unset; `make run` sets it.
+    MAIL_TO_CONSOLE = env_bool("MAIL_TO_CONSOLE") if os.environ.get("MAIL_TO_CONSOLE") else None
     # Secure cookies: None means on unless in debug or testing mode.
     SECURE_COOKIES = env_bool("SECURE_COOKIES") if os.environ.get("SECURE_COOKIES") else None
     HSTS_SECONDS = env_int("HSTS_SECONDS", 0)  # 0: no Strict-Transport-Security header
@@ -126,6 +141,9 @@ class Config:
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS") or "30 per minute;300 per hour"
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT") or "5 per 15 minutes"
+    # Password-reset requests: past either limit the page looks the same, but no email is sent.
+    RESET_LIMIT_PER_ADDRESS = os.environ.get("RESET_LIMIT_PER_ADDRESS") or "10 per hour"
+    RESET_LIMIT_PER_EMAIL = os.environ.get("RESET_LIMIT_PER_EMAIL") or "3 per hour"
     # Database connections (PostgreSQL). A worker must never hang on a dead
     # connection: checked before use, connect and statement timeouts, TCP
     # keepalives, and a bounded wait for a free connection.
@@ -134,6 +152,9 @@ class Config:
     DB_POOL_TIMEOUT = env_float("DB_POOL_TIMEOUT", 5)
     DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 3)
     DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 5000)
+    # SQLite: how long a write waits for another connection's lock before
+    # failing with "database is locked" (a 503).
+    SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
     PROFILE_DIR = str(BASE_DIR / os.environ.get("PROFILE_DIR", "profiles"))
     # Werkzeug's default (scrypt) unless overridden; the tests lower the cost.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD") or "scrypt"

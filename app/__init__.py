@@ -8,8 +8,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from app import avatars, observability, request_id, security
-from app.extensions import bootstrap, csrf, db, limiter, login, mail, migrate
+from app import avatars, limits, links, observability, request_id, security
+from app.extensions import bootstrap, csrf, db, login, mail, migrate
+from app.observability.logs import is_server_process
 from config import Config
 
 __all__ = ["create_app", "db"]
@@ -17,10 +18,11 @@ __all__ = ["create_app", "db"]
 
 def create_app(config_class: type = Config) -> Flask:
     # INSTANCE_PATH must be known before Flask is built: it holds the default
-    # SQLite database and the generated secret key.
+    # SQLite database and the generated secret key. The folder is created
+    # only by what writes there: under systemd's ProtectSystem=strict a
+    # production app with SECRET_KEY and DATABASE_URL set cannot create it.
     app = Flask(__name__, instance_path=getattr(config_class, "INSTANCE_PATH", None))
     app.config.from_object(config_class)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_secret_key(app)
     configure_database(app)
     register_extensions(app)
@@ -38,6 +40,7 @@ def configure_secret_key(app: Flask) -> None:
         return
     path = Path(app.instance_path) / "secret_key"
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=app.instance_path)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
@@ -49,15 +52,21 @@ def configure_secret_key(app: Flask) -> None:
         finally:
             os.unlink(tmp)
     app.config["SECRET_KEY"] = path.read_text().strip()
-    app.logger.warning(
-        "SECRET_KEY is not set: using the generated key in %s. Set SECRET_KEY in production.", path
-    )
+    # A warning at every `flask db upgrade` or `flask seed` would only teach
+    # people to skip it: say it where it matters, when a server starts.
+    if is_server_process():
+        app.logger.warning(
+            "SECRET_KEY is not set: using the generated key in %s. Set SECRET_KEY in production.", path
+        )
 
 
 def configure_database(app: Flask) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "microblog.db")
-    options = {"pool_pre_ping": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    # hide_parameters: a failed statement's "[parameters: ...]" (a new password's
+    # hash, an email address) never reaches a log, an error email or Sentry.
+    options = {"pool_pre_ping": True, "hide_parameters": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         cfg = app.config
         options.setdefault("pool_size", cfg["DB_POOL_SIZE"])
@@ -81,8 +90,9 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
-    limiter.init_app(app)
+    limits.init_app(app)
     security.init_app(app)
+    links.init_app(app)
     with app.app_context():
         from app.db_events import configure_engine
 
@@ -90,6 +100,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app import favicon
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.errors import InsufficientStorage
@@ -98,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(errors_bp)
     avatars.init_app(app)
+    favicon.init_app(app)
     app.aborter.mapping[InsufficientStorage.code] = InsufficientStorage  # abort(507) works too
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -105,7 +117,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.cli import mailserver, seed
+    from app.cli import alerts, mailserver, seed
 
     app.cli.add_command(seed)
     app.cli.add_command(mailserver)
+    app.cli.add_command(alerts)

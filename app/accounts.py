@@ -2,13 +2,15 @@
 saving with the database's unique indexes as the final word."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, render_template
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import DataRequired, Email, Length, Regexp
 
+from app.email import send_email
 from app.extensions import db
 from app.models import User
+from app.observability.metrics import REGISTRATIONS
 
 USERNAME_TAKEN = "This username is already taken. Please use a different username."
 EMAIL_TAKEN = "This email address is already registered. Please use a different one."
@@ -89,3 +91,29 @@ def commit_account() -> None:
             if index in text:
                 raise DuplicateAccount(field, message) from exc
         raise
+
+
+def register(username: str, email: str, password: str, about_me: str | None = None) -> User:
+    """Create and save an account (web form or API alike, so both are
+    counted); raises DuplicateAccount when the name or email is taken."""
+    user = User(username=username, email=email, about_me=about_me)
+    user.set_password(password)
+    db.session.add(user)
+    commit_account()
+    REGISTRATIONS.inc()
+    return user
+
+
+def notify_email_changed(username: str, old_email: str, new_email: str) -> None:
+    """Tell the old address of the change: if it was not its owner's doing
+    (a stolen session or token), the owner learns of it."""
+    admins = current_app.config.get("ADMINS") or []
+    context = {"username": username, "old_email": old_email, "new_email": new_email,
+               "contact": admins[0] if admins else None}
+    send_email(
+        "[Microblog] Your email address was changed",
+        recipients=[old_email],
+        text_body=render_template("email/email_changed.txt", **context),
+        html_body=render_template("email/email_changed.html", **context),
+    )
+

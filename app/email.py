@@ -1,7 +1,16 @@
-"""Sending email without making the request wait on the mail server."""
+"""Sending email without making the request wait on the mail server.
+
+Without a mail server, a developer still needs to read what was sent (a
+password-reset link): in debug mode, or with MAIL_TO_CONSOLE, each email is
+printed to the console instead. Never in production, where the console is a
+log and a reset link in it would be a secret in the logs.
+"""
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from flask import Flask, current_app
 from flask_mail import Message
@@ -13,23 +22,67 @@ from app.extensions import mail
 _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail")
 
 
-def _send(app: Flask, msg: Message) -> None:
+def mail_to_console(app: Flask) -> bool:
+    setting = app.config.get("MAIL_TO_CONSOLE")
+    if setting is not None:
+        return bool(setting)
+    return not app.config.get("MAIL_SERVER") and app.debug
+
+
+def _print(msg: Message) -> None:
+    text = "\n".join([
+        "-" * 72,
+        "Email (printed, not sent: MAIL_SERVER is not set)",
+        f"From: {msg.sender}",
+        f"To: {', '.join(msg.recipients)}",
+        f"Subject: {msg.subject}",
+        "",
+        msg.body or "",
+        "-" * 72,
+    ])
+    print(text, file=sys.stdout, flush=True)
+
+
+def deliver(msg: Message) -> None:
+    """Send ``msg`` now, from inside an app context (a background thread)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if mail_to_console(app):
+        _print(msg)
+        return
+    if not app.config.get("MAIL_SERVER"):
+        app.logger.warning("Email %r to %s not sent: MAIL_SERVER is not set", msg.subject, msg.recipients)
+        return
+    try:
+        # Through the mail server's circuit breaker: while it is open, fail
+        # at once instead of waiting MAIL_TIMEOUT on a server known to be down.
+        app.extensions["smtp_breaker"].call(mail.send, msg)
+    except Exception:
+        # Not swallowed: logged with its traceback, so it reaches the logs.
+        app.logger.exception("Could not send email %r to %s", msg.subject, msg.recipients)
+        raise
+
+
+def _in_app(app: Flask, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
     with app.app_context():
-        try:
-            # Through the mail server's circuit breaker: while it is open, fail
-            # at once instead of waiting MAIL_TIMEOUT on a server known to be down.
-            app.extensions["smtp_breaker"].call(mail.send, msg)
-        except Exception:
-            # Not swallowed: logged with its traceback, so it reaches the logs.
-            app.logger.exception("Could not send email %r to %s", msg.subject, msg.recipients)
-            raise
+        fn(*args)
+
+
+def in_background(fn: Callable[..., None], *args: Any) -> Future[None]:
+    """Run ``fn(*args)`` on the mail threads, in an app context of its own."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return _executor.submit(_in_app, app, fn, args)
+
+
+def make_message(subject: str, recipients: list[str], text_body: str, html_body: str,
+                 sender: str | None = None) -> Message:
+    msg = Message(subject, sender=sender or current_app.config["MAIL_DEFAULT_SENDER"], recipients=recipients)
+    msg.body = text_body
+    msg.html = html_body
+    return msg
 
 
 def send_email(subject: str, recipients: list[str], text_body: str, html_body: str,
                sender: str | None = None) -> Future[None]:
     """Queue an email with text and HTML parts; returns the pending send."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    msg = Message(subject, sender=sender or app.config["MAIL_DEFAULT_SENDER"], recipients=recipients)
-    msg.body = text_body
-    msg.html = html_body
-    return _executor.submit(_send, app, msg)
+    return in_background(deliver, make_message(subject, recipients, text_body, html_body, sender))
+

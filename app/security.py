@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask.wrappers import Response
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.errors.exceptions import ValidationError
+from app.errors.render import problem_response, wants_json
 
 # Everything from this site, nothing inline: no inline scripts or styles, no
 # other host, and no framing (clickjacking). data: images are Bootstrap's
@@ -48,9 +50,26 @@ def reject_nul_characters() -> None:
         raise ValidationError(NUL_MESSAGE)
 
 
+UNTRUSTED_HOST = "This site does not answer to that host name."
+_UNTRUSTED_HOST_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bad Request - Microblog</title></head>'
+    f"<body><h1>Bad Request</h1><p>{UNTRUSTED_HOST}</p></body></html>"
+)
+
+
+def untrusted_host(e: SecurityError) -> Response:
+    """A Host outside TRUSTED_HOSTS: 400. Nothing about the request can be
+    routed or linked (Flask has no URL adapter for it), so the answer is built
+    here, without the site's templates."""
+    if wants_json():
+        return problem_response(400, UNTRUSTED_HOST)
+    return Response(_UNTRUSTED_HOST_PAGE, status=400, mimetype="text/html")
+
+
 def init_app(app: Flask) -> None:
     headers = security_headers(app)
     app.before_request(reject_nul_characters)
+    app.register_error_handler(SecurityError, untrusted_host)
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
@@ -70,9 +89,19 @@ def init_app(app: Flask) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
     )
 
+    configure_proxy(app)
+
+
+def configure_proxy(app: Flask) -> None:
+    """Trust exactly PROXY_FIX_HOPS proxies' X-Forwarded-* headers, so a
+    client cannot spoof its address past them. X-Forwarded-Prefix only with
+    PROXY_FIX_PREFIX: a proxy that passes the client's own header through
+    would let it rewrite every URL the app builds (a reset link to
+    ``https://microblog.example.com@attacker.example/...``)."""
     hops = app.config["PROXY_FIX_HOPS"]
+    prefix = app.config.get("PROXY_FIX_PREFIX", False)
+    if prefix and not hops:
+        raise ValueError("PROXY_FIX_PREFIX needs PROXY_FIX_HOPS: set how many proxies are in front")
     if hops:
-        # Trust exactly this many proxies' X-Forwarded-* headers; a client
-        # cannot spoof its address past them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,  # type: ignore[method-assign]
-                                x_prefix=hops)
+                                x_prefix=hops if prefix else 0)

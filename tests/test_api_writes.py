@@ -131,7 +131,8 @@ def test_body_over_the_default_limit_is_413(client):
 class TestUpdate:
     def test_change_your_own_account(self, client, susan, headers):
         response = client.put(f"/api/users/{susan.id}", headers=headers,
-                              json={"username": "Susan2", "email": "new@example.com", "about_me": "Hello"})
+                              json={"username": "Susan2", "email": "new@example.com", "about_me": "Hello",
+                                    "current_password": "correct horse"})
         assert response.status_code == 200
         data = response.get_json()
         assert (data["username"], data["email"], data["about_me"]) == ("Susan2", "new@example.com", "Hello")
@@ -157,7 +158,8 @@ class TestUpdate:
         assert db.session.get(User, john.id).about_me is None
 
     @pytest.mark.parametrize(("changes", "field", "message"), [
-        ({"password": "new password"}, "password", "Unknown field. The fields are: about_me, email, username."),
+        ({"password": "new password"}, "password",
+         "Unknown field. The fields are: about_me, current_password, email, username."),
         ({"username": ""}, "username", "This field is required."),
         ({"username": 5}, "username", "Must be a string."),
         ({"email": None}, "email", "Must be a string."),
@@ -169,7 +171,7 @@ class TestUpdate:
 
     @pytest.mark.parametrize(("changes", "field"), [
         ({"username": "JOHN"}, "username"),
-        ({"email": "John@example.com"}, "email"),
+        ({"email": "John@example.com", "current_password": "correct horse"}, "email"),
     ])
     def test_duplicates_in_any_case_are_409(self, client, susan, headers, changes, field):
         make_user("john")
@@ -180,7 +182,7 @@ class TestUpdate:
 
     @pytest.mark.parametrize(("changes", "field"), [
         ({"username": "popular"}, "username"),
-        ({"email": "popular@example.com"}, "email"),
+        ({"email": "popular@example.com", "current_password": "correct horse"}, "email"),
     ])
     def test_race_with_another_rename_is_409(self, client, susan, headers, changes, field):
         other = make_user("other")

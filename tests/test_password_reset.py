@@ -13,7 +13,7 @@ from app.models import User
 
 @pytest.fixture
 def app_config(smtp):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port, "SERVER_NAME": "microblog.test"}
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port, "PUBLIC_URL": "http://microblog.test"}
 
 
 def reset_link(message) -> str:

@@ -13,7 +13,9 @@ from flask_limiter.util import get_remote_address
 from app.accounts import spend_a_password_check
 from app.errors import problem_response
 from app.extensions import db, limiter
+from app.limits import limit_message, wrong_password_limit
 from app.models import User
+from app.observability.metrics import LOGINS
 
 REALM = "microblog API"
 NO_CREDENTIALS = "Send your username and password with HTTP Basic authentication to get a token."
@@ -37,11 +39,22 @@ def _account_and_address() -> str:
 # attempt counts per address, failed ones per account and address.
 throttle_per_address = limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], key_func=get_remote_address, scope="api-token-address",
+    error_message=limit_message,
 )
 throttle_per_account = limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_and_address,
     deduct_when=lambda response: response.status_code == 401, scope="api-token-account",
+    error_message=limit_message,
 )
+
+
+def _account_in_path() -> str:
+    return f"user:{(request.view_args or {}).get('id')}"
+
+
+# Failed current-password checks on PUT /api/users/<id>; the same budget as
+# the web forms' (the keys match), so switching clients does not reset it.
+password_checks = wrong_password_limit(_account_in_path)
 
 
 @basic_auth.verify_password
@@ -53,8 +66,11 @@ def verify_password(username: str, password: str) -> User | None:
     if user is None:
         # The same work as a wrong password: the timing does not tell which accounts exist.
         spend_a_password_check(password)
+    if user is None or not user.check_password(password):
+        LOGINS.labels("failure").inc()
         return None
-    return user if user.check_password(password) else None
+    LOGINS.labels("success").inc()  # getting a token is logging in to the API
+    return user
 
 
 @basic_auth.error_handler

@@ -129,7 +129,10 @@ SCHEMAS: dict[str, Any] = {
     "PostList": collection("Post"),
     "NewUser": obj({"username": USERNAME, "email": EMAIL, "password": PASSWORD, "about_me": ABOUT_ME},
                    required=["username", "email", "password"]),
-    "UserChanges": obj({"username": USERNAME, "email": EMAIL, "about_me": ABOUT_ME}, required=[]),
+    "UserChanges": obj({"username": USERNAME, "email": EMAIL, "about_me": ABOUT_ME,
+                        "current_password": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": NO_NUL,
+                                             "description": "Your password: needed to change email."}},
+                       required=[]),
     "NewPost": obj({"body": POST_BODY}),
 }
 
@@ -206,11 +209,11 @@ SPEC: dict[str, Any] = {
                 "responses": {**ok("The user.", "User"), **errors(401, 404)},
             },
             "put": {
-                "summary": "Change your own account",
+                "summary": "Change your own account (a new email needs current_password)",
                 "operationId": "updateUser",
                 "requestBody": body("UserChanges"),
                 "responses": {**ok("Your account, changed.", "User"),
-                              **errors(400, 401, 403, 404, 409, 413, 415)},
+                              **errors(400, 401, 403, 404, 409, 413, 415, 429)},
             },
         },
         "/api/users/{id}/followers": {

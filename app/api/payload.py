@@ -31,6 +31,7 @@ class UserFields(Form):
     email = StringField(validators=EMAIL_RULES)
     password = StringField(validators=PASSWORD_RULES)
     about_me = StringField(validators=[Length(max=140)])
+    current_password = StringField(validators=[DataRequired(), Length(max=128)])
 
 
 class PostFields(Form):

@@ -9,8 +9,24 @@ from flask import Blueprint, current_app, jsonify, url_for
 from flask.wrappers import Response
 from werkzeug.exceptions import HTTPException
 
-from app.accounts import EMAIL_TAKEN, USERNAME_TAKEN, DuplicateAccount, commit_account, email_taken, username_taken
-from app.api.auth import basic_auth, throttle_per_account, throttle_per_address, token_auth, token_user
+from app.accounts import (
+    EMAIL_TAKEN,
+    USERNAME_TAKEN,
+    DuplicateAccount,
+    commit_account,
+    email_taken,
+    notify_email_changed,
+    register,
+    username_taken,
+)
+from app.api.auth import (
+    basic_auth,
+    password_checks,
+    throttle_per_account,
+    throttle_per_address,
+    token_auth,
+    token_user,
+)
 from app.api.openapi import SPEC
 from app.api.pagination import paginate
 from app.api.payload import PostFields, UserFields, read_fields
@@ -25,7 +41,12 @@ from app.api.representations import (
 )
 from app.errors import AppError, AuthorizationError, ConflictError, NotFoundError, ValidationError, problem_response
 from app.extensions import csrf, db
+from app.limits import note_wrong_password
 from app.models import Post, User
+from app.posts import publish
+
+NEEDS_PASSWORD = "Changing the email address needs your current password: send it as current_password."
+WRONG_PASSWORD = "The current password is incorrect."
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # authenticated by tokens, never by cookies: there is no session to forge
@@ -138,26 +159,40 @@ def create_user() -> tuple[Response, int, dict[str, str]]:
     data = read_fields(UserFields, required=("username", "email", "password"), optional=("about_me",),
                        nullable=("about_me",))
     _check_unique(data)
-    user = User(username=data["username"], email=data["email"], about_me=data.get("about_me"))
-    user.set_password(data["password"])
-    db.session.add(user)
-    _save_account()
+    try:
+        user = register(data["username"], data["email"], data["password"], data.get("about_me"))
+    except DuplicateAccount as dup:
+        raise ConflictError(dup.message, field=dup.field) from None
     location = url_for("api.get_user", id=user.id)
     return jsonify(user_dict(user, Counts(0, 0, 0), caller=None)), 201, {"Location": location}
 
 
 @bp.route("/users/<int:id>", methods=["PUT"])
+@password_checks
 @token_auth.login_required
 def update_user(id: int) -> Response:
-    """Change your own username, email or about me."""
+    """Change your own username, email or about me; the email only with the
+    current password, since a token alone must not be able to take the account."""
     caller = token_user()
     if caller.id != id:
         raise AuthorizationError("You can only change your own account.")
-    data = read_fields(UserFields, optional=("username", "email", "about_me"), nullable=("about_me",))
+    data = read_fields(UserFields, optional=("username", "email", "about_me", "current_password"),
+                       nullable=("about_me",))
+    password = data.pop("current_password", None)
+    old_email = caller.email
+    # Another letter case is the same mailbox: no password needed, no notice.
+    if "email" in data and data["email"].lower() != old_email.lower():
+        if not password:
+            raise ValidationError(field="current_password", message=NEEDS_PASSWORD)
+        if not caller.check_password(password):
+            note_wrong_password()
+            raise AuthorizationError(WRONG_PASSWORD)
     _check_unique(data, exclude_id=caller.id)
     for name, value in data.items():
         setattr(caller, name, value)
     _save_account()
+    if caller.email.lower() != old_email.lower():
+        notify_email_changed(caller.username, old_email, caller.email)
     return jsonify(user_dict(*user_with_counts(id), caller))
 
 
@@ -181,7 +216,5 @@ def get_post(id: int) -> Response:
 @token_auth.login_required
 def create_post() -> tuple[Response, int, dict[str, str]]:
     data = read_fields(PostFields, required=("body",))
-    post = Post(body=data["body"], author=token_user())
-    db.session.add(post)
-    db.session.commit()
+    post = publish(token_user(), data["body"])
     return jsonify(post_dict(post)), 201, {"Location": url_for("api.get_post", id=post.id)}

@@ -1,18 +1,59 @@
+"""The password-reset email: asked for in a request, looked up and sent in
+the background."""
 from __future__ import annotations
 
-from concurrent.futures import Future
+from flask import current_app, render_template, request
+from flask_limiter.util import get_remote_address
 
-from flask import render_template
-
-from app.email import send_email
+from app.email import deliver, in_background, make_message
+from app.extensions import db
+from app.limits import allowed
+from app.links import external_url, link_base
 from app.models import User
+from app.observability.metrics import PASSWORD_RESETS
+
+NO_LINK = ("No password-reset email sent: PUBLIC_URL is not set, so a link can only be built for a request to "
+           "a loopback host, and this one came to %r. Set PUBLIC_URL to the site's address "
+           "(e.g. https://microblog.example.com).")
 
 
-def send_password_reset_email(user: User) -> Future[None]:
-    token = user.get_reset_password_token()
-    return send_email(
+def request_password_reset(address: str) -> None:
+    """What a reset request does while the client waits: the same work
+    whether or not ``address`` is registered (limits, then a background job
+    that looks it up), so neither the page nor its timing tells."""
+    cfg = current_app.config
+    key = address.strip().lower()
+    by_client = allowed(cfg["RESET_LIMIT_PER_ADDRESS"], "reset-address", get_remote_address())
+    by_email = allowed(cfg["RESET_LIMIT_PER_EMAIL"], "reset-email", key)
+    if not (by_client and by_email):
+        PASSWORD_RESETS.labels("limited").inc()
+        return
+    base = link_base()
+    if base is None:
+        current_app.logger.error(NO_LINK, request.host[:100])
+        PASSWORD_RESETS.labels("no_link").inc()
+        return
+    in_background(_send_reset_link, key, base)
+    PASSWORD_RESETS.labels("queued").inc()
+
+
+def _send_reset_link(address: str, base: str) -> None:
+    try:
+        user = db.session.scalar(User.by_email(address))
+        if user is None:
+            return
+        token = user.get_reset_password_token()
+        url = external_url(base, "auth.reset_password", token=token)
+        recipient, username = user.email, user.username
+    except Exception:
+        current_app.logger.exception("Could not prepare a password-reset email")
+        raise
+    finally:
+        db.session.remove()
+    deliver(make_message(
         "[Microblog] Reset Your Password",
-        recipients=[user.email],
-        text_body=render_template("email/reset_password.txt", user=user, token=token),
-        html_body=render_template("email/reset_password.html", user=user, token=token),
-    )
+        recipients=[recipient],
+        text_body=render_template("email/reset_password.txt", username=username, reset_url=url),
+        html_body=render_template("email/reset_password.html", username=username, reset_url=url),
+    ))
+

@@ -17,8 +17,10 @@ from app.forms import WebForm
 
 
 class LoginForm(WebForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)],
+                             render_kw={"autocomplete": "current-password"})
     remember_me = BooleanField("Remember Me")
     submit = SubmitField("Sign In")
 
@@ -28,11 +30,12 @@ class LogoutForm(WebForm):
 
 
 class RegistrationForm(WebForm):
-    username = StringField("Username", validators=USERNAME_RULES)
-    email = StringField("Email", validators=EMAIL_RULES)
-    password = PasswordField("Password", validators=PASSWORD_RULES)
+    username = StringField("Username", validators=USERNAME_RULES, render_kw={"autocomplete": "username"})
+    email = StringField("Email", validators=EMAIL_RULES, render_kw={"autocomplete": "email"})
+    password = PasswordField("Password", validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
     password2 = PasswordField(
-        "Repeat Password", validators=[DataRequired(), EqualTo("password", message="Passwords must match.")]
+        "Repeat Password", validators=[DataRequired(), EqualTo("password", message="Passwords must match.")],
+        render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Register")
 
@@ -46,14 +49,26 @@ class RegistrationForm(WebForm):
 
 
 class ResetPasswordRequestForm(WebForm):
-    email = StringField("Email", validators=EMAIL_RULES)
+    email = StringField("Email", validators=EMAIL_RULES, render_kw={"autocomplete": "email"})
     submit = SubmitField("Request Password Reset")
 
 
 class ResetPasswordForm(WebForm):
-    password = PasswordField("Password", validators=PASSWORD_RULES)
+    password = PasswordField("Password", validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
     password2 = PasswordField(
-        "Repeat Password", validators=[DataRequired(), EqualTo("password", message="Passwords must match.")]
+        "Repeat Password", validators=[DataRequired(), EqualTo("password", message="Passwords must match.")],
+        render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Request Password Reset")
+
+
+class ChangePasswordForm(WebForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=128)],
+                                     render_kw={"autocomplete": "current-password"})
+    password = PasswordField("New password", validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
+    password2 = PasswordField(
+        "Repeat new password", validators=[DataRequired(), EqualTo("password", message="Passwords must match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Change password")
 

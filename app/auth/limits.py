@@ -15,14 +15,7 @@ from flask.wrappers import Response
 from flask_limiter.util import get_remote_address
 
 from app.extensions import limiter
-
-
-@limiter.request_filter
-def _only_posts_are_limited() -> bool:
-    """Every limit here is on a POST: skip the limiter's bookkeeping (a tenth
-    of a login page's cost) for everything else. Add a GET limit, and this
-    filter must change."""
-    return request.method != "POST"
+from app.limits import limit_message
 
 
 def _account_and_address() -> str:
@@ -36,9 +29,10 @@ def _failed(response: Response) -> bool:
 
 login_per_address = limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], key_func=get_remote_address,
-    scope="login-address",
+    scope="login-address", error_message=limit_message,
 )
 login_per_account = limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_and_address,
-    deduct_when=_failed, scope="login-account",
+    deduct_when=_failed, scope="login-account", error_message=limit_message,
 )
+

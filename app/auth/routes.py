@@ -2,17 +2,27 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
-from app.accounts import DuplicateAccount, commit_account, spend_a_password_check
-from app.auth.email import send_password_reset_email
-from app.auth.forms import LoginForm, LogoutForm, RegistrationForm, ResetPasswordForm, ResetPasswordRequestForm
+from app.accounts import DuplicateAccount, spend_a_password_check
+from app.accounts import register as register_account
+from app.auth.email import request_password_reset
+from app.auth.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    LogoutForm,
+    RegistrationForm,
+    ResetPasswordForm,
+    ResetPasswordRequestForm,
+)
 from app.auth.limits import login_per_account, login_per_address
 from app.auth.redirects import safe_next
+from app.auth.sessions import begin_session, end_all_sessions, end_session, lock_out_old_credentials
 from app.extensions import db
+from app.limits import note_wrong_password, password_checks
 from app.models import User
-from app.observability.metrics import LOGINS, REGISTRATIONS
+from app.observability.metrics import LOGINS
 
 bp = Blueprint("auth", __name__)
 
@@ -38,7 +48,7 @@ def login() -> str | Response:
             return render_template("auth/login.html", title="Sign In", form=form), 200
         LOGINS.labels("success").inc()
         session.clear()  # nothing from before the login survives it (session fixation)
-        login_user(user, remember=form.remember_me.data)
+        begin_session(user, remember=form.remember_me.data)
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/login.html", title="Sign In", form=form)
 
@@ -50,8 +60,22 @@ def logout() -> str | Response:
     if request.method == "GET":
         return render_template("auth/logout.html", title="Log out", form=LogoutForm())
     if LogoutForm().validate_on_submit():
-        logout_user()
+        end_session()
         flash("You have been logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout_everywhere", methods=["POST"])
+@login_required
+def logout_everywhere() -> Response:
+    """End every login of this account, on every device, and its API token."""
+    if not LogoutForm().validate_on_submit():
+        return redirect(url_for("main.user", username=current_user.username))
+    end_all_sessions(current_user)
+    current_user.revoke_token()
+    db.session.commit()
+    logout_user()
+    flash("You have been logged out everywhere: on every device, and in the API.", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -61,15 +85,11 @@ def register() -> str | Response:
         return redirect(url_for("main.index"))
     form = RegistrationForm()
     if form.validate_on_submit():
-        user = User(username=form.username.data, email=form.email.data)
-        user.set_password(form.password.data)
-        db.session.add(user)
         try:
-            commit_account()
+            register_account(form.username.data, form.email.data, form.password.data)
         except DuplicateAccount as dup:
             getattr(form, dup.field).errors.append(dup.message)
         else:
-            REGISTRATIONS.inc()
             flash("Congratulations, you are now a registered user!", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/register.html", title="Register", form=form)
@@ -81,10 +101,9 @@ def reset_password_request() -> str | Response:
         return redirect(url_for("main.index"))
     form = ResetPasswordRequestForm()
     if form.validate_on_submit():
-        user = db.session.scalar(User.by_email(form.email.data))
-        if user is not None:
-            send_password_reset_email(user)
-        # The same answer whether or not the address is registered.
+        # The same answer, and the same work, whether or not the address is
+        # registered, and whether or not a limit was reached.
+        request_password_reset(form.email.data)
         flash("Check your email for the instructions to reset your password.", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password_request.html", title="Reset Password", form=form)
@@ -101,7 +120,26 @@ def reset_password(token: str) -> str | Response:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
+        lock_out_old_credentials(user)
         db.session.commit()
         flash("Your password has been reset.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/change_password", methods=["GET", "POST"])
+@login_required
+@password_checks
+def change_password() -> str | Response:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if current_user.check_password(form.current_password.data):
+            current_user.set_password(form.password.data)
+            # Every other device and the API token are logged out; this one stays.
+            lock_out_old_credentials(current_user, keep_current=True)
+            db.session.commit()
+            flash("Your password has been changed. Every other device has been logged out.", "success")
+            return redirect(url_for("main.edit_profile"))
+        note_wrong_password()
+        form.current_password.errors.append("Your current password is incorrect.")
+    return render_template("auth/change_password.html", title="Change Password", form=form)

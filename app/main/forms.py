@@ -1,26 +1,61 @@
 """Forms for posting, editing a profile, and the follow/unfollow buttons."""
 from __future__ import annotations
 
-from wtforms import StringField, SubmitField, TextAreaField
+from flask import request
+from wtforms import PasswordField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from app.accounts import USERNAME_RULES, USERNAME_TAKEN, username_taken
+from app.accounts import (
+    EMAIL_RULES,
+    EMAIL_TAKEN,
+    USERNAME_RULES,
+    USERNAME_TAKEN,
+    email_taken,
+    username_taken,
+)
 from app.forms import WebForm
+from app.limits import note_wrong_password
+from app.models import User
+
+NEEDS_PASSWORD = "Enter your current password to change your email address."
+WRONG_PASSWORD = "Your current password is incorrect."
 
 
 class EditProfileForm(WebForm):
-    username = StringField("Username", validators=USERNAME_RULES)
+    username = StringField("Username", validators=USERNAME_RULES, render_kw={"autocomplete": "username"})
+    email = StringField("Email", validators=EMAIL_RULES, render_kw={"autocomplete": "email"})
     about_me = TextAreaField("About me", validators=[Length(max=140)])
+    # No Optional(): it would stop the chain before validate_current_password.
+    current_password = PasswordField("Current password (needed only to change your email)",
+                                     validators=[Length(max=128)], render_kw={"autocomplete": "current-password"})
     submit = SubmitField("Submit")
 
-    def __init__(self, user_id: int, *args: object, **kwargs: object) -> None:
+    def __init__(self, user: User, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.user_id = user_id
+        self.user = user
+        # A post without the field at all (a script) leaves the address as it is.
+        if request.method == "POST" and "email" not in request.form:
+            self.email.data = user.email
 
     def validate_username(self, username: StringField) -> None:
         # Keeping your own name (in any case) passes; another user's does not.
-        if username_taken(username.data, exclude_id=self.user_id):
+        if username_taken(username.data, exclude_id=self.user.id):
             raise ValidationError(USERNAME_TAKEN)
+
+    def validate_email(self, email: StringField) -> None:
+        if email_taken(email.data, exclude_id=self.user.id):
+            raise ValidationError(EMAIL_TAKEN)
+
+    def validate_current_password(self, field: PasswordField) -> None:
+        # A stolen session must not be able to move the account to another
+        # address (from where a password reset would take it over).
+        if (self.email.data or "").lower() == self.user.email.lower():  # another case: the same mailbox
+            return
+        if not field.data:
+            raise ValidationError(NEEDS_PASSWORD)
+        if not self.user.check_password(field.data):
+            note_wrong_password()
+            raise ValidationError(WRONG_PASSWORD)
 
 
 class EmptyForm(WebForm):

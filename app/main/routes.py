@@ -8,13 +8,14 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from app.accounts import DuplicateAccount, commit_account
+from app.accounts import DuplicateAccount, commit_account, notify_email_changed
 from app.extensions import db
+from app.limits import password_checks
 from app.main.forms import EditProfileForm, EmptyForm, PostForm
 from app.main.pagination import page_number, paginate
 from app.main.post_list import post_rows
 from app.models import Post, User
-from app.observability.metrics import POSTS_CREATED
+from app.posts import publish
 
 bp = Blueprint("main", __name__)
 
@@ -25,7 +26,7 @@ POST_LIST = so.joinedload(Post.author, innerjoin=True).load_only(User.id, User.u
 
 # Static files, probes and scrapes need no user: loading one would cost a query.
 NO_USER_ENDPOINTS = {"static", "bootstrap.static", "avatars.identicon", "health.live", "health.ready",
-                     "health.health", "metrics.metrics"}
+                     "health.health", "metrics.metrics", "favicon"}
 
 
 @bp.before_app_request
@@ -45,9 +46,7 @@ def record_last_seen() -> None:
 def index() -> str | Response:
     form = PostForm()
     if form.validate_on_submit():
-        db.session.add(Post(body=form.post.data, author=current_user))
-        db.session.commit()
-        POSTS_CREATED.inc()
+        publish(current_user, form.post.data)
         flash("Your post is now live!", "success")
         return redirect(url_for("main.index"))
     page = page_number()
@@ -83,21 +82,27 @@ def user(username: str) -> str:
 
 @bp.route("/edit_profile", methods=["GET", "POST"])
 @login_required
+@password_checks
 def edit_profile() -> str | Response:
-    form = EditProfileForm(current_user.id)
+    form = EditProfileForm(current_user)
     if form.validate_on_submit():
+        old_email = current_user.email
         current_user.username = form.username.data
+        current_user.email = form.email.data
         current_user.about_me = form.about_me.data
         try:
             commit_account()
         except DuplicateAccount as dup:
-            # Another request took the name after our validator ran.
+            # Another request took the name or address after our validator ran.
             getattr(form, dup.field).errors.append(dup.message)
         else:
+            if current_user.email.lower() != old_email.lower():
+                notify_email_changed(current_user.username, old_email, current_user.email)
             flash("Your changes have been saved.", "success")
             return redirect(url_for("main.edit_profile"))
     elif request.method == "GET":
         form.username.data = current_user.username
+        form.email.data = current_user.email
         form.about_me.data = current_user.about_me
     return render_template("main/edit_profile.html", title="Edit Profile", form=form)
 

@@ -1,10 +1,9 @@
-"""Database models: users, posts and who follows whom."""
+"""Users, who follows whom, and the login that a session cookie names."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -15,32 +14,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db, login
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(sa.TypeDecorator):
-    """A timezone-aware UTC datetime on every backend.
-
-    SQLite drops tzinfo, so values are stored as naive UTC and come back aware:
-    comparing them with ``utcnow()`` then works the same on SQLite and PostgreSQL.
-    """
-
-    impl = sa.DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
-
+from app.models.base import UTCDateTime, utcnow
+from app.models.posts import Post
+from app.models.sessions import LoginSession, key_digest
 
 followers = sa.Table(
     "followers",
@@ -200,17 +176,19 @@ class User(UserMixin, db.Model):
             return None
         return user
 
+    # What sessions and remember-me cookies store: the id and the key of one
+    # login (a LoginSession row). Logging out deletes the row, so a saved
+    # copy of either cookie stops working; a password change or "log out
+    # everywhere" deletes every row of the user.
+    # Set by app.auth.sessions.begin_session and load_user; never stored (not
+    # a mapped column, so no annotation: declarative would try to map it).
+    session_key = None
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_key or ''}"
+
     # Password reset tokens: signed and expiring. The payload carries a digest
     # of the current password hash, so a token stops working once it is used.
-    def get_id(self) -> str:
-        """What sessions and remember-me cookies store: the id and a digest of
-        the password hash, so a password reset logs every other device out
-        (a stolen cookie dies with the old password)."""
-        return f"{self.id}.{self.password_fingerprint()}"
-
-    def password_fingerprint(self) -> str:
-        return self._reset_fingerprint()
-
     def _reset_fingerprint(self) -> str:
         return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
 
@@ -235,29 +213,20 @@ class User(UserMixin, db.Model):
         return user
 
 
-class Post(db.Model):
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    body: so.Mapped[str] = so.mapped_column(sa.String(140))
-    timestamp: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True, default=utcnow)
-    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"))
-    # Every page that shows a post shows its author: load both in one statement.
-    author: so.Mapped[User] = so.relationship(back_populates="posts", lazy="joined", innerjoin=True)
-
-    # Serves profile pages and the feed (posts of a few users, newest first).
-    __table_args__ = (sa.Index("ix_post_user_id_timestamp", "user_id", "timestamp"),)
-
-    def __repr__(self) -> str:
-        return f"<Post {self.body}>"
-
-
 @login.user_loader
 def load_user(user_id: str) -> User | None:
-    """The user a session or remember-me cookie names, if it is still theirs."""
-    number, _, fingerprint = user_id.partition(".")
+    """The user a session or remember-me cookie names, if that login still
+    stands: one statement, the user joined to their login's row."""
+    number, _, key = user_id.partition(".")
     try:
-        user = db.session.get(User, int(number))
+        uid = int(number)
     except ValueError:
         return None
-    if user is None or not hmac.compare_digest(fingerprint, user.password_fingerprint()):
-        return None  # the password changed since: every old session and cookie is void
+    if not key or uid > 2**31 - 1:
+        return None
+    query = (sa.select(User).join(LoginSession, LoginSession.user_id == User.id)
+             .where(User.id == uid, LoginSession.key_hash == key_digest(key)))
+    user = db.session.scalar(query)
+    if user is not None:
+        user.session_key = key
     return user

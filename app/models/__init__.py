@@ -1,0 +1,7 @@
+"""The database models, one module per domain; import them from here."""
+from app.models.base import UTCDateTime, utcnow
+from app.models.posts import Post
+from app.models.sessions import LoginSession
+from app.models.users import ProfileStats, User, followers, load_user
+
+__all__ = ["LoginSession", "Post", "ProfileStats", "UTCDateTime", "User", "followers", "load_user", "utcnow"]
