@@ -43,14 +43,23 @@ def _print(msg: Message) -> None:
     print(text, file=sys.stdout, flush=True)
 
 
+def can_send(subject: str, recipients: list[str]) -> bool:
+    """Whether an email can go anywhere (a mail server or the console); if
+    not, say so once in the log, before any work is spent on it."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if mail_to_console(app) or app.config.get("MAIL_SERVER"):
+        return True
+    app.logger.warning("Email %r to %s not sent: MAIL_SERVER is not set", subject, recipients)
+    return False
+
+
 def deliver(msg: Message) -> None:
     """Send ``msg`` now, from inside an app context (a background thread)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if mail_to_console(app):
         _print(msg)
         return
-    if not app.config.get("MAIL_SERVER"):
-        app.logger.warning("Email %r to %s not sent: MAIL_SERVER is not set", msg.subject, msg.recipients)
+    if not can_send(msg.subject, msg.recipients):
         return
     try:
         # Through the mail server's circuit breaker: while it is open, fail
@@ -84,5 +93,9 @@ def make_message(subject: str, recipients: list[str], text_body: str, html_body:
 def send_email(subject: str, recipients: list[str], text_body: str, html_body: str,
                sender: str | None = None) -> Future[None]:
     """Queue an email with text and HTML parts; returns the pending send."""
+    if not can_send(subject, recipients):
+        done: Future[None] = Future()
+        done.set_result(None)
+        return done
     return in_background(deliver, make_message(subject, recipients, text_body, html_body, sender))
 

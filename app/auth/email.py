@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 from flask_limiter.util import get_remote_address
 
-from app.email import deliver, in_background, make_message
+from app.email import can_send, deliver, in_background, make_message
 from app.extensions import db
 from app.limits import allowed
 from app.links import external_url, link_base
 from app.models import User
 from app.observability.metrics import PASSWORD_RESETS
 
+SUBJECT = "[Microblog] Reset Your Password"
 NO_LINK = ("No password-reset email sent: PUBLIC_URL is not set, so a link can only be built for a request to "
            "a loopback host, and this one came to %r. Set PUBLIC_URL to the site's address "
            "(e.g. https://microblog.example.com).")
@@ -45,13 +46,15 @@ def _send_reset_link(address: str, base: str) -> None:
         token = user.get_reset_password_token()
         url = external_url(base, "auth.reset_password", token=token)
         recipient, username = user.email, user.username
+        if not can_send(SUBJECT, [recipient]):
+            return
     except Exception:
         current_app.logger.exception("Could not prepare a password-reset email")
         raise
     finally:
         db.session.remove()
     deliver(make_message(
-        "[Microblog] Reset Your Password",
+        SUBJECT,
         recipients=[recipient],
         text_body=render_template("email/reset_password.txt", username=username, reset_url=url),
         html_body=render_template("email/reset_password.html", username=username, reset_url=url),
