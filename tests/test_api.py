@@ -72,6 +72,10 @@ BEARER_ENDPOINTS = [
     ("GET", "/api/posts", None),
     ("POST", "/api/posts", {"body": "x"}),
     ("GET", "/api/posts/1", None),
+    ("GET", "/api/messages", None),
+    ("POST", "/api/messages", {"recipient": "susan", "body": "x"}),
+    ("GET", "/api/messages/1", None),
+    ("GET", "/api/notifications", None),
     ("DELETE", "/api/tokens", None),
 ]
 

@@ -38,6 +38,12 @@ class PostFields(Form):
     body = StringField(validators=[DataRequired(), Length(min=1, max=140)])
 
 
+class MessageFields(Form):
+    # Read with trimmed=("body",): the message form's rule, on the trimmed text.
+    recipient = StringField(validators=USERNAME_RULES)
+    body = StringField(validators=[DataRequired(), Length(min=1, max=140)])
+
+
 def json_object() -> dict[str, Any]:
     """The body as a JSON object: 415 for another media type, 400 for bad JSON or a non-object."""
     if not request.is_json:
@@ -65,10 +71,14 @@ def _text_problem(value: object) -> str | None:
 
 
 def read_fields(form_class: type[Form], *, required: Iterable[str] = (), optional: Iterable[str] = (),
-                nullable: Iterable[str] = ()) -> dict[str, str | None]:
-    """Validate the body's fields against ``form_class``; raise ValidationError with every problem."""
+                nullable: Iterable[str] = (), trimmed: Iterable[str] = ()) -> dict[str, str | None]:
+    """Validate the body's fields against ``form_class``; raise ValidationError with every problem.
+
+    Fields in ``trimmed`` lose their surrounding whitespace before the rules
+    apply, and are returned trimmed (as a web form's strip filter does)."""
     payload = json_object()
     required, allowed, nullable = set(required), set(required) | set(optional), set(nullable)
+    trimmed = set(trimmed)
     errors: dict[str, list[str]] = {}
     for name in sorted(payload.keys() - allowed):
         errors[name] = [f"Unknown field. The fields are: {', '.join(sorted(allowed))}."]
@@ -85,6 +95,8 @@ def read_fields(form_class: type[Form], *, required: Iterable[str] = (), optiona
         if problem is not None:
             errors[name] = [problem]
             continue
+        if name in trimmed:
+            value = value.strip()
         field = form[name]
         field.data = value
         if field.validate(form):

@@ -1,5 +1,5 @@
-"""What the API shows of users and posts. Never a password hash or a token;
-a user's email only to that user."""
+"""What the API shows of users, posts and messages. Never a password hash or
+a token; a user's email only to that user."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import url_for
 
 from app.avatars import avatar_url
 from app.errors import NotFoundError
 from app.extensions import db
-from app.models import Post, User, followers
+from app.models import Message, Post, User, followers
 
 # Ids are 32-bit integers (PostgreSQL's integer). A larger one in a URL cannot
 # exist, and past 2**63 it would overflow SQLite's parameter binding: it is
@@ -104,5 +105,33 @@ def post_dict(post: Post) -> dict[str, Any]:
         "_links": {
             "self": url_for("api.get_post", id=post.id),
             "author": url_for("api.get_user", id=post.author.id),
+        },
+    }
+
+
+def messages_page(query: sa.Select) -> list[dict[str, Any]]:
+    """A ``fetch`` for ``paginate``: a page of messages. Senders come in the same
+    statement, and only the columns shown (not their password hashes); the
+    recipient of an inbox is the caller, already in the session, so it costs
+    no statement either."""
+    senders = so.joinedload(Message.sender, innerjoin=True).load_only(User.id, User.username)
+    return [message_dict(message) for message in db.session.scalars(query.options(senders))]
+
+
+def _someone(user: User) -> dict[str, Any]:
+    return {"id": user.id, "username": user.username}
+
+
+def message_dict(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "body": message.body,
+        "timestamp": _iso(message.timestamp),
+        "sender": _someone(message.sender),
+        "recipient": _someone(message.recipient),
+        "_links": {
+            "self": url_for("api.get_message", id=message.id),
+            "sender": url_for("api.get_user", id=message.sender_id),
+            "recipient": url_for("api.get_user", id=message.recipient_id),
         },
     }
