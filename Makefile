@@ -39,7 +39,7 @@ seed: $(BIN)/.runtime
 	$(BIN)/flask seed
 
 bench: $(BIN)/.dev
-	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.pages $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -38,15 +38,18 @@ def app_env(directory: Path) -> dict[str, str]:
     return env
 
 
-def seed_database(env: dict[str, str], users: int, posts: int, follows: int, log: IO[str]) -> float:
-    """Create the schema and seed it (users user1..userN, password ``microblog``);
-    output goes to ``log``. Returns the seconds it took."""
+def seed_database(env: dict[str, str], users: int, posts: int, follows: int, log: IO[str], *,
+                  messages: int, inbox: int = 0) -> float:
+    """Create the schema and seed it (users user1..userN, password ``microblog``;
+    ``inbox`` messages more for user1); output goes to ``log``. Returns the
+    seconds it took."""
     started = time.monotonic()
     commands = [
         [str(BIN / "flask"), "db", "upgrade"],
         [
             str(BIN / "flask"), "seed",
             "--users", str(users), "--posts", str(posts), "--follows", str(follows),
+            "--messages", str(messages), "--inbox", str(inbox),
             "--seed", "1", "--password", PASSWORD,
         ],
     ]

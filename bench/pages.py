@@ -1,5 +1,6 @@
 """``make bench``: how fast microblog serves its main pages, against a bare
-Flask app on the same machine, and how the feed holds up with 10x the data.
+Flask app on the same machine; how the feed holds up with 10x the data, and
+the inbox with 10,000 messages in it.
 
 Every figure is a real HTTP run: gunicorn (2 sync workers) driven by wrk. The
 table goes to the terminal and, as JSON, to bench/results/; the seeding,
@@ -10,76 +11,55 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from bench.client import get_status, log_in, wrk_headers
-from bench.common import ROOT, Server, gunicorn, measure
-from bench.database import PASSWORD, app_env, seed_database
-from bench.report import PageResult, print_report
+from bench.common import ROOT, gunicorn
+from bench.report import PageResult, Phase, print_report
+from bench.seeded import MAX_SQL, USER, Page, Scale, judge, measure_page, measure_pages, seeded_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
-USER = "user1"
-MAX_SQL = 5
 MIN_SCALE_PCT = 80.0
 
-
-@dataclass(frozen=True)
-class Scale:
-    users: int
-    posts: int
-    follows: int
-
-    def describe(self) -> str:
-        return f"{self.users:,} users, {self.posts:,} posts, {self.follows} follows each"
-
-
-BASE_SCALE = Scale(users=1000, posts=20_000, follows=20)
-BIG_SCALE = Scale(users=10_000, posts=200_000, follows=20)
-
-
-@dataclass(frozen=True)
-class Page:
-    path: str
-    logged_in: bool
-    min_pct_of_hello: float
-
+BASE_SCALE = Scale(users=1000, posts=20_000, follows=20, messages=20_000)
 
 PAGES = (
     Page("/auth/login", logged_in=False, min_pct_of_hello=20.0),
     Page("/index", logged_in=True, min_pct_of_hello=8.0),
     Page("/explore", logged_in=True, min_pct_of_hello=8.0),
     Page("/user/user2", logged_in=True, min_pct_of_hello=8.0),
+    # Marks the inbox read: the first view writes, every later one (the
+    # steady state, which is what is measured and counted) does not.
+    Page("/messages", logged_in=True, min_pct_of_hello=8.0),
+    # The poll: the user's row and one indexed query, nothing written.
+    Page("/notifications?since=0", logged_in=True, min_pct_of_hello=30.0, max_sql=2),
 )
 FEED = PAGES[1]
+INBOX = PAGES[4]
 
 
-def count_sql(env: dict[str, str], session: str, log: IO[str]) -> dict[str, dict]:
-    """Statements per page, counted in a separate process that builds the app
-    from the same environment as gunicorn's workers."""
-    command = [sys.executable, "-m", "bench.sqlcount", "--session", session]
-    for page in PAGES:
-        command += ["--page" if page.logged_in else "--anonymous-page", page.path]
-    log.write("\n=== python -m bench.sqlcount\n")
-    log.flush()
-    done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+@dataclass(frozen=True)
+class BigPhase:
+    """One page again on a bigger database, against its req/s at 1x."""
+
+    label: str
+    title: str
+    scale: Scale
+    page: Page
+    baseline: str
 
 
-def measure_page(server: Server, path: str, session: str | None, args: argparse.Namespace, log: IO[str]) -> PageResult:
-    """wrk on one page, as a logged-in user when ``session`` is given."""
-    status = get_status(server.url, path, session)
-    if status != 200:
-        print(f"  warning: GET {path} answered {status}, not 200", file=sys.stderr)
-    run = measure(server, path, wrk_headers(session), args.duration, args.warmup, log)
-    return PageResult(path=path, wrk=run.wrk, cpu_ms=run.cpu_ms_per_request, other_load=run.other_load, status=status)
+PHASES = (
+    BigPhase("10x", "Feed at 10x data", Scale(users=10_000, posts=200_000, follows=20, messages=200_000),
+             FEED, "of the 1x feed"),
+    # 1x data, and 10,000 messages more in USER's inbox: only the inbox grows.
+    BigPhase("inbox", "Inbox of 10,000 messages", replace(BASE_SCALE, inbox=10_000),
+             INBOX, f"of the 1x {INBOX.path}"),
+)
 
 
 def run_hello(args: argparse.Namespace, log: IO[str]) -> PageResult:
@@ -88,53 +68,27 @@ def run_hello(args: argparse.Namespace, log: IO[str]) -> PageResult:
         return measure_page(server, "/", None, args, log)
 
 
-@contextmanager
-def seeded_server(scale: Scale, label: str, what: str, log: IO[str]) -> Iterator[tuple[dict[str, str], Server, str]]:
-    """A fresh database seeded at ``scale``, served by gunicorn: its
-    environment, the server, and USER's session cookie."""
-    with tempfile.TemporaryDirectory(prefix="microblog-bench-") as tmp:
-        env = app_env(Path(tmp))
-        seconds = seed_database(env, scale.users, scale.posts, scale.follows, log)
-        print(f"[{label}] seeded {scale.describe()} in {seconds:.0f}s; measuring {what}", flush=True)
-        with gunicorn("microblog:app", env, log, ready_path="/auth/login") as server:
-            yield env, server, log_in(server.url, USER, PASSWORD)
-
-
 def run_base(hello: PageResult, args: argparse.Namespace, log: IO[str]) -> list[PageResult]:
-    with seeded_server(BASE_SCALE, "1x", f"{len(PAGES)} pages", log) as (env, server, session):
-        sql = count_sql(env, session, log)
-        results = []
-        for page in PAGES:
-            result = measure_page(server, page.path, session if page.logged_in else None, args, log)
-            counted = sql[page.path]
-            if counted["status"] != 200:
-                print(f"  warning: in-process GET {page.path} answered {counted['status']}", file=sys.stderr)
-            result.sql_statements = counted["statements"]
-            result.pct = 100 * result.wrk.requests_per_sec / hello.wrk.requests_per_sec
-            result.min_pct = page.min_pct_of_hello
-            if result.pct < page.min_pct_of_hello:
-                result.misses.append("req/s")
-            if len(result.sql_statements) > MAX_SQL:
-                result.misses.append("SQL")
-            results.append(result)
+    with seeded_server(BASE_SCALE, "1x", f"{len(PAGES)} pages", log) as site:
+        results = measure_pages(site, PAGES, args, log)
+    for page, result in zip(PAGES, results, strict=True):
+        judge(result, hello, "hello", page.min_pct_of_hello, page.max_sql)
     return results
 
 
-def run_scaled(feed: PageResult, args: argparse.Namespace, log: IO[str]) -> PageResult:
-    with seeded_server(BIG_SCALE, "10x", FEED.path, log) as (_env, server, session):
-        result = measure_page(server, FEED.path, session, args, log)
-    result.pct = 100 * result.wrk.requests_per_sec / feed.wrk.requests_per_sec
-    result.min_pct = MIN_SCALE_PCT
-    if result.pct < MIN_SCALE_PCT:
-        result.misses.append("req/s")
-    return result
+def run_phase(phase: BigPhase, at_1x: PageResult, args: argparse.Namespace, log: IO[str]) -> Phase:
+    with seeded_server(phase.scale, phase.label, phase.page.path, log) as site:
+        [result] = measure_pages(site, [phase.page], args, log)
+    judge(result, at_1x, phase.baseline, MIN_SCALE_PCT, phase.page.max_sql)
+    title = f"{phase.title}: {phase.scale.describe()}; % = req/s as a percentage {phase.baseline}"
+    return Phase(title, result)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark microblog's pages against a bare Flask app.")
-    parser.add_argument("--quick", action="store_true", help="skip the 10x-data phase")
+    parser.add_argument("--quick", action="store_true", help="skip the 10x-data and 10,000-message inbox phases")
     parser.add_argument("--duration", type=int, default=15, help="seconds of each measured wrk run")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of the warm-up run before each")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of the warm-up run before each (0: none)")
     args = parser.parse_args(argv)
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -151,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             hello = run_hello(args, log)
             pages = run_base(hello, args, log)
-            scaled = None if args.quick else run_scaled(pages[PAGES.index(FEED)], args, log)
+            phases = [] if args.quick else [run_phase(p, pages[PAGES.index(p.page)], args, log) for p in PHASES]
         except KeyboardInterrupt:
             print("\nInterrupted; every server started has been stopped.", file=sys.stderr)
             return 130
@@ -160,21 +114,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "wrk": f"-t2 -c16 -d{args.duration}s --latency, {args.warmup}s warm-up",
         "gunicorn": "-w 2 (sync workers), 127.0.0.1",
         "base_scale": BASE_SCALE.describe(),
-        "big_scale": None if args.quick else BIG_SCALE.describe(),
+        "phases": {} if args.quick else {p.label: p.scale.describe() for p in PHASES},
         "user": USER,
         "max_sql": MAX_SQL,
         "min_scale_pct": MIN_SCALE_PCT,
         "cpus": os.cpu_count(),
         "load_average_before": round(load, 2),
     }
-    met = print_report(settings, hello, pages, scaled)
+    met = print_report(settings, hello, pages, phases)
     out = RESULTS / f"pages-{stamp}.json"
     report = {
         "timestamp": stamp,
         "settings": settings,
         "hello": _as_json(hello),
         "pages": [_as_json(p) for p in pages],
-        "scaled_feed": None if scaled is None else _as_json(scaled),
+        "phases": {spec.label: _as_json(phase.result) for spec, phase in zip(PHASES, phases, strict=False)},
         "all_targets_met": met,
     }
     out.write_text(json.dumps(report, indent=2) + "\n")

@@ -17,8 +17,10 @@ class PageResult:
     # figures meaningless (a redirect to the login page is fast).
     status: int
     sql_statements: list[str] | None = None
-    pct: float | None = None  # of hello world; for the 10x feed, of the 1x feed
+    pct: float | None = None  # of ``baseline``'s req/s
+    baseline: str | None = None  # "hello"; for a bigger database, the same page at 1x
     min_pct: float | None = None
+    max_sql: int | None = None
     misses: list[str] = field(default_factory=list)
 
     @property
@@ -30,22 +32,46 @@ class PageResult:
         """Some responses were not the page: the figures measure something else."""
         return self.status != 200 or self.wrk.non_2xx > 0 or self.wrk.socket_errors > 0
 
+    @property
+    def target(self) -> str:
+        return f">= {self.min_pct:g}% {self.baseline}, <= {self.max_sql} SQL"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A page measured again on a bigger database, against its 1x figure."""
+
+    title: str  # what the database holds, and what % compares with
+    result: PageResult
+
 
 # Above this many cores used by other processes, a run's req/s is understated.
 BUSY_CORES = 0.25
 
-_HEADER = (
-    f"{'page':<14}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'SQL/req':>9}{'%':>8}"
-    f"{'CPU ms':>8}{'other':>7}  {'target':<25}result"
-)
 
+class _Table:
+    """Rows whose first and target columns are as wide as the longest there."""
 
-def _row(name: str, result: PageResult, sql: str, pct: str, target: str, verdict: str) -> str:
-    wrk = result.wrk
-    return (
-        f"{name:<14}{wrk.requests_per_sec:>9.1f}{wrk.p50_ms:>9.2f}{wrk.p99_ms:>9.2f}{wrk.non_2xx:>9}"
-        f"{sql:>9}{pct:>8}{result.cpu_ms:>8.2f}{result.other_load:>7.2f}  {target:<25}{verdict}".rstrip()
-    )
+    def __init__(self, results: Sequence[PageResult]) -> None:
+        self.name_width = max([14, *(len(r.path) + 2 for r in results)])
+        self.target_width = max([25, *(len(r.target) + 2 for r in results)])
+
+    def header(self) -> str:
+        return (
+            f"{'page':<{self.name_width}}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'SQL/req':>9}"
+            f"{'%':>8}{'CPU ms':>8}{'other':>7}  {'target':<{self.target_width}}result"
+        )
+
+    def row(self, name: str, result: PageResult, sql: str, pct: str, target: str, verdict: str) -> str:
+        wrk = result.wrk
+        return (
+            f"{name:<{self.name_width}}{wrk.requests_per_sec:>9.1f}{wrk.p50_ms:>9.2f}{wrk.p99_ms:>9.2f}"
+            f"{wrk.non_2xx:>9}{sql:>9}{pct:>8}{result.cpu_ms:>8.2f}{result.other_load:>7.2f}  "
+            f"{target:<{self.target_width}}{verdict}".rstrip()
+        )
+
+    def judged(self, result: PageResult) -> str:
+        return self.row(result.path, result, str(result.sql), f"{result.pct:.1f}%", result.target, _verdict(result))
 
 
 def _verdict(result: PageResult) -> str:
@@ -56,33 +82,29 @@ def _verdict(result: PageResult) -> str:
 
 
 def print_report(
-    settings: Mapping[str, object], hello: PageResult, pages: Sequence[PageResult], scaled: PageResult | None
+    settings: Mapping[str, object], hello: PageResult, pages: Sequence[PageResult], phases: Sequence[Phase]
 ) -> bool:
     """Print the table; return whether every target was met."""
-    max_sql = settings["max_sql"]
+    table = _Table([*pages, *(phase.result for phase in phases)])
     print(f"\nPages at 1x data: {settings['base_scale']}, logged in as {settings['user']}")
     print(f"wrk {settings['wrk']}; gunicorn {settings['gunicorn']}")
     print("% = req/s as a percentage of hello world; CPU ms = gunicorn's CPU time per request;")
     print("other = cores busy with other processes during the run (req/s is only comparable near 0)\n")
-    print(_HEADER)
-    print(_row("hello world", hello, "-", "100.0%", "(this machine's ceiling)", ""))
-    targets = misses = 0
+    print(table.header())
+    print(table.row("hello world", hello, "-", "100.0%", "(this machine's ceiling)", ""))
     for page in pages:
-        target = f">= {page.min_pct:g}% hello, <= {max_sql} SQL"
-        print(_row(page.path, page, str(page.sql), f"{page.pct:.1f}%", target, _verdict(page)))
-        targets += 2
-        misses += len(page.misses)
+        print(table.judged(page))
 
-    if scaled is not None:
-        print(f"\nFeed at 10x data: {settings['big_scale']}; % = req/s as a percentage of the 1x feed\n")
-        print(_HEADER)
-        target = f">= {scaled.min_pct:g}% of the 1x feed"
-        print(_row(scaled.path, scaled, "-", f"{scaled.pct:.1f}%", target, _verdict(scaled)))
-        targets += 1
-        misses += len(scaled.misses)
+    for phase in phases:
+        print(f"\n{phase.title}\n")
+        print(table.header())
+        print(table.judged(phase.result))
 
+    judged = [*pages, *(phase.result for phase in phases)]
+    targets = 2 * len(judged)  # req/s and SQL, on every row
+    misses = sum(len(r.misses) for r in judged)
     print(f"\nTargets met: {targets - misses} of {targets}.")
-    runs = [hello, *pages, *([scaled] if scaled else [])]
+    runs = [hello, *judged]
     busiest = max(r.other_load for r in runs)
     if busiest > BUSY_CORES:
         print(f"The machine was busy (up to {busiest:.2f} cores used by other processes during a run): "

@@ -1,18 +1,23 @@
 """`flask seed` and `flask mailserver`."""
 from __future__ import annotations
 
+import json
+import re
+import time
+
 import pytest
 import sqlalchemy as sa
 
 from app import db
-from app.models import Post, User, followers
+from app.models import Message, Notification, Post, User, followers
 
 
-def snapshot() -> tuple[list, list, list]:
+def snapshot() -> tuple[list, list, list, list]:
     return (
         db.session.execute(sa.select(User.username, User.email, User.about_me).order_by(User.id)).all(),
         db.session.execute(sa.select(Post.body, Post.timestamp, Post.user_id).order_by(Post.id)).all(),
         db.session.execute(sa.select(followers).order_by(followers.c.follower_id, followers.c.followed_id)).all(),
+        db.session.execute(sa.select(Message.sender_id, Message.recipient_id, Message.body).order_by(Message.id)).all(),
     )
 
 
@@ -20,31 +25,122 @@ def count(table) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(table))
 
 
+def unread_state() -> list[tuple[int, int, int]]:
+    """Per user: the count on the row, and the messages newer than the read
+    time counted here from the messages themselves."""
+    newer = (sa.select(sa.func.count()).select_from(Message)
+             .where(Message.recipient_id == User.id, Message.timestamp > User.last_message_read_time)
+             .scalar_subquery())
+    return [tuple(row) for row in db.session.execute(
+        sa.select(User.id, User.unread_message_count, newer).order_by(User.id))]
+
+
+def unread_notifications() -> dict[int, tuple[object, float]]:
+    rows = db.session.execute(sa.select(Notification.user_id, Notification.payload_json, Notification.timestamp)
+                              .where(Notification.name == "unread_message_count"))
+    return {uid: (json.loads(payload), ts) for uid, payload, ts in rows}
+
+
+def assert_unread_consistent() -> None:
+    """Every count on a user's row is the messages newer than its read time,
+    and the poll's notification says the same count."""
+    state = unread_state()
+    assert all(kept == counted for _, kept, counted in state), [row for row in state if row[1] != row[2]]
+    expected = {uid: kept for uid, kept, _ in state if kept}
+    assert {uid: data for uid, (data, _) in unread_notifications().items()} == expected
+
+
 def test_seed_counts_and_login(runner, client):
-    result = runner.invoke(args=["seed", "--users", "30", "--posts", "200", "--follows", "5", "--seed", "7"])
+    result = runner.invoke(args=["seed", "--users", "30", "--posts", "200", "--follows", "5", "--messages", "300",
+                                 "--seed", "7"])
     assert result.exit_code == 0, result.output
-    assert "Created 30 users, 200 posts, 150 follows." in result.output
-    assert (count(User), count(Post), count(followers)) == (30, 200, 150)
+    unread = sum(kept for _, kept, _ in unread_state())
+    assert f"Created 30 users, 200 posts, 150 follows, 300 messages ({unread} unread)." in result.output
+    assert (count(User), count(Post), count(followers), count(Message)) == (30, 200, 150, 300)
     # Nobody follows themselves, and no follow is listed twice.
     rows = db.session.execute(sa.select(followers)).all()
     assert all(a != b for a, b in rows) and len(set(rows)) == len(rows)
+    # Nobody writes to themselves, and every message has a body like a post's.
+    messages = db.session.execute(sa.select(Message.sender_id, Message.recipient_id, Message.body)).all()
+    assert all(sender != recipient for sender, recipient, _ in messages)
+    assert all(1 <= len(body) <= 140 for _, _, body in messages)
+    assert len({recipient for _, recipient, _ in messages}) > 20  # spread over the users
     response = client.post("/auth/login", data={"username": "user1", "password": "microblog"})
     assert response.headers["Location"] == "/index"
 
 
+def test_seed_unread_counts_are_the_messages_newer_than_the_read_time(runner):
+    result = runner.invoke(args=["seed", "--users", "40", "--posts", "0", "--follows", "0", "--messages", "2000",
+                                 "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert_unread_consistent()
+    state = unread_state()
+    unread = sum(kept for _, kept, _ in state)
+    # Some of it read, some not, and not the same for everyone.
+    assert 0 < unread < 2000
+    assert len({kept for _, kept, _ in state}) > 1
+    assert all(read is not None for read in db.session.scalars(sa.select(User.last_message_read_time)))
+    # The notification is as new as the newest unread message, as sending it would have made it.
+    for uid, (_, ts) in unread_notifications().items():
+        newest = db.session.scalar(sa.select(sa.func.max(Message.timestamp)).where(Message.recipient_id == uid))
+        read = db.session.get(User, uid).last_message_read_time
+        assert read.timestamp() < ts <= time.time()
+        assert ts == pytest.approx(newest.timestamp(), abs=1e-3)
+
+
+def test_seed_badge_and_poll_agree(runner, client):
+    assert runner.invoke(args=["seed", "--users", "10", "--posts", "0", "--messages", "500",
+                               "--seed", "5"]).exit_code == 0
+    uid, unread, _ = max(unread_state(), key=lambda row: row[1])
+    name = db.session.get(User, uid).username
+    assert unread > 0
+    client.post("/auth/login", data={"username": name, "password": "microblog"})
+    poll = client.get("/notifications?since=0").get_json()
+    assert [(n["name"], n["data"]) for n in poll] == [("unread_message_count", unread)]
+    page = client.get("/index").get_data(as_text=True)
+    assert re.search(rf'id="message-count"[^>]*>{unread}</span>', page)
+
+
+def test_seed_without_messages(runner):
+    result = runner.invoke(args=["seed", "--users", "10", "--posts", "5", "--messages", "0"])
+    assert result.exit_code == 0, result.output
+    assert "0 messages (0 unread)." in result.output
+    assert (count(Message), count(Notification)) == (0, 0)
+    assert set(db.session.scalars(sa.select(User.unread_message_count))) == {0}
+
+
+def test_seed_inbox_fills_the_first_users_inbox(runner):
+    result = runner.invoke(args=["seed", "--users", "10", "--posts", "0", "--messages", "50", "--inbox", "400"])
+    assert result.exit_code == 0, result.output
+    first = db.session.scalar(sa.select(User.id).where(User.username == "user1"))
+    received = db.session.scalar(sa.select(sa.func.count()).where(Message.recipient_id == first))
+    assert count(Message) == 450
+    assert received >= 400
+    assert db.session.scalar(sa.select(sa.func.count()).where(Message.sender_id == Message.recipient_id)) == 0
+    assert_unread_consistent()
+
+
+def test_seed_with_one_user_has_nobody_to_write_to(runner):
+    result = runner.invoke(args=["seed", "--users", "1", "--posts", "3"])
+    assert result.exit_code == 0, result.output
+    assert "Created 1 users, 3 posts, 0 follows, 0 messages (0 unread)." in result.output
+    assert count(Message) == 0
+
+
 def test_seed_is_deterministic_with_seed(runner, app):
-    runner.invoke(args=["seed", "--users", "10", "--posts", "50", "--follows", "3", "--seed", "42"])
-    first_posts = [(body, uid) for body, _, uid in snapshot()[1]]
-    first_follows = snapshot()[2]
+    args = ["seed", "--users", "10", "--posts", "50", "--follows", "3", "--messages", "80", "--seed", "42"]
+    runner.invoke(args=args)
+    _, first_posts, first_follows, first_messages = snapshot()
+    first_posts = [(body, uid) for body, _, uid in first_posts]
     db.session.execute(sa.delete(User))
     db.session.commit()
-    runner.invoke(args=["seed", "--users", "10", "--posts", "50", "--follows", "3", "--seed", "42"])
+    runner.invoke(args=args)
     # Ids continue after the deleted ones, so compare relative to the first id.
     base = db.session.scalar(sa.select(sa.func.min(User.id))) - 1
-    second_posts = [(body, uid - base) for body, _, uid in snapshot()[1]]
-    second_follows = [(a - base, b - base) for a, b in snapshot()[2]]
-    assert second_posts == first_posts
-    assert second_follows == [tuple(r) for r in first_follows]
+    _, posts, follows, messages = snapshot()
+    assert [(body, uid - base) for body, _, uid in posts] == first_posts
+    assert [(a - base, b - base) for a, b in follows] == [tuple(r) for r in first_follows]
+    assert [(a - base, b - base, body) for a, b, body in messages] == [tuple(r) for r in first_messages]
 
 
 def test_seed_refuses_a_database_with_users_unless_appending(runner):
@@ -52,15 +148,31 @@ def test_seed_refuses_a_database_with_users_unless_appending(runner):
     again = runner.invoke(args=["seed", "--users", "30", "--posts", "20", "--follows", "2"])
     assert again.exit_code == 1
     assert "The database already has 30 users. Run `flask seed --append`" in again.output
-    assert (count(User), count(Post)) == (30, 20)  # nothing added
+    assert (count(User), count(Post), count(Message)) == (30, 20, 20000)  # nothing added
 
 
 def test_seed_append_adds_and_says_how_many_existed(runner, susan):
-    result = runner.invoke(args=["seed", "--users", "5", "--posts", "10", "--follows", "2", "--append"])
+    result = runner.invoke(args=["seed", "--users", "5", "--posts", "10", "--follows", "2", "--messages", "40",
+                                 "--append"])
     assert result.exit_code == 0, result.output
     assert "The database already has 1 user; adding 5 more." in result.output
     assert "Created 5 users" in result.output
-    assert count(User) == 6
+    assert (count(User), count(Message)) == (6, 40)
+    # The messages are between the new users: susan's inbox is untouched.
+    assert db.session.scalar(sa.select(sa.func.count()).where(
+        sa.or_(Message.sender_id == susan.id, Message.recipient_id == susan.id))) == 0
+    db.session.refresh(susan)
+    assert (susan.unread_message_count, susan.last_message_read_time) == (0, None)
+
+
+def test_seed_append_to_a_seeded_database_keeps_every_count_right(runner):
+    assert runner.invoke(args=["seed", "--users", "8", "--posts", "0", "--messages", "100"]).exit_code == 0
+    before = unread_state()
+    result = runner.invoke(args=["seed", "--users", "8", "--posts", "0", "--messages", "100", "--append"])
+    assert result.exit_code == 0, result.output
+    assert (count(User), count(Message)) == (16, 200)
+    assert unread_state()[:8] == before
+    assert_unread_consistent()
 
 
 @pytest.mark.parametrize("password", ["short", "1234567", "x" * 129])
@@ -72,7 +184,7 @@ def test_seed_refuses_a_password_the_forms_would_refuse(runner, password):
 
 
 def test_seed_accepts_the_shortest_password_the_forms_accept(runner, client):
-    result = runner.invoke(args=["seed", "--users", "2", "--posts", "0", "--password", "12345678"])
+    result = runner.invoke(args=["seed", "--users", "2", "--posts", "0", "--messages", "0", "--password", "12345678"])
     assert result.exit_code == 0, result.output
     assert client.post("/auth/login", data={"username": "user1", "password": "12345678"}).status_code == 302
 
@@ -81,6 +193,14 @@ def test_seed_rejects_bad_counts(runner):
     result = runner.invoke(args=["seed", "--users", "0"])
     assert result.exit_code == 2
     assert "--users must be at least 1" in result.output
+
+
+@pytest.mark.parametrize("option", ["--posts", "--follows", "--messages", "--inbox"])
+def test_seed_rejects_negative_counts(runner, option):
+    result = runner.invoke(args=["seed", "--users", "2", option, "-1"])
+    assert result.exit_code == 2
+    assert "cannot be negative" in result.output
+    assert count(User) == 0
 
 
 def test_mailserver_prints_what_arrives():

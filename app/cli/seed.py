@@ -1,8 +1,11 @@
-"""``flask seed``: a database full of demo users, posts and follows."""
+"""``flask seed``: a database full of demo users, posts, follows and private
+messages."""
 from __future__ import annotations
 
+import json
 import random
-from datetime import timedelta
+from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -14,7 +17,8 @@ from wtforms.validators import Length
 
 from app.accounts import PASSWORD_RULES
 from app.extensions import db
-from app.models import Post, User, followers, utcnow
+from app.messages.service import UNREAD
+from app.models import Message, Notification, Post, User, followers, utcnow
 
 WORDS = (
     "the quick brown fox jumps over lazy dog microblog flask python post today "
@@ -23,6 +27,10 @@ WORDS = (
 ).split()
 
 BATCH = 5000
+YEAR_S = 60 * 60 * 24 * 365
+# Each user last opened the inbox up to this long ago: what came after is
+# unread, a few messages each.
+READ_WINDOW_S = 60 * 60 * 24 * 60
 
 
 def _password(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -41,19 +49,73 @@ def _insert(table: sa.Table, rows: list[dict], bar: Any) -> None:
         bar.update(len(chunk))
 
 
+def _body(rng: random.Random) -> str:
+    return " ".join(rng.choices(WORDS, k=rng.randint(3, 18)))[:140]
+
+
+def _message_rows(rng: random.Random, user_ids: list[int], count: int, now: datetime,
+                  recipient: int | None = None) -> list[dict]:
+    """``count`` messages between two different users of ``user_ids`` (to
+    ``recipient`` when given), over the last year."""
+    rows = []
+    for _ in range(count):
+        to = rng.choice(user_ids) if recipient is None else recipient
+        # Anyone but the recipient, evenly: draw from all but the last user,
+        # and let the last one stand in for the recipient.
+        sender = user_ids[rng.randrange(len(user_ids) - 1)]
+        if sender == to:
+            sender = user_ids[-1]
+        rows.append({"sender_id": sender, "recipient_id": to, "body": _body(rng),
+                     "timestamp": now - timedelta(seconds=rng.randrange(YEAR_S))})
+    return rows
+
+
+def _mark_some_unread(rng: random.Random, user_ids: list[int], messages: list[dict], now: datetime) -> int:
+    """Give each user a time they last read their inbox, the count of the
+    messages newer than it on their row, and the notification the navbar's
+    poll reads for that count (as sending them would have); return the
+    unread total."""
+    read_at = {uid: now - timedelta(seconds=rng.randrange(READ_WINDOW_S)) for uid in user_ids}
+    unread: Counter[int] = Counter()
+    newest: dict[int, datetime] = {}
+    for message in messages:
+        uid, when = message["recipient_id"], message["timestamp"]
+        if when > read_at[uid]:
+            unread[uid] += 1
+            newest[uid] = max(when, newest.get(uid, when))
+    # Bulk UPDATE by primary key: one executemany.
+    db.session.execute(sa.update(User), [
+        {"id": uid, "last_message_read_time": read_at[uid], "unread_message_count": unread[uid]}
+        for uid in user_ids
+    ])
+    if unread:
+        db.session.execute(sa.insert(Notification), [
+            {"user_id": uid, "name": UNREAD, "payload_json": json.dumps(n), "timestamp": newest[uid].timestamp()}
+            for uid, n in unread.items()
+        ])
+    return unread.total()
+
+
 @click.command("seed")
 @click.option("--users", default=1000, show_default=True, help="Users to create.")
 @click.option("--posts", default=20000, show_default=True, help="Posts to create, spread over the users.")
 @click.option("--follows", default=20, show_default=True, help="Users each user follows.")
+@click.option("--messages", default=20000, show_default=True,
+              help="Private messages to create, between random pairs of the new users.")
+@click.option("--inbox", default=0, show_default=True,
+              help="Extra messages for the first new user (the one to log in as), for a full inbox.")
 @click.option("--seed", "seed_value", type=int, default=None, help="Random seed, for a repeatable database.")
 @click.option("--password", default="microblog", show_default=True, callback=_password,
               help="Password of every demo user (8 to 128 characters).")
 @click.option("--append", is_flag=True, help="Add to a database that already has users.")
 @with_appcontext
-def seed(users: int, posts: int, follows: int, seed_value: int | None, password: str, append: bool) -> None:
-    """Fill the database with demo users (user1, user2, ...), posts and follows."""
-    if users < 1 or posts < 0 or follows < 0:
-        raise click.BadParameter("--users must be at least 1; --posts and --follows cannot be negative.")
+def seed(users: int, posts: int, follows: int, messages: int, inbox: int, seed_value: int | None, password: str,
+         append: bool) -> None:
+    """Fill the database with demo users (user1, user2, ...), posts, follows
+    and private messages."""
+    if users < 1 or min(posts, follows, messages, inbox) < 0:
+        raise click.BadParameter(
+            "--users must be at least 1; --posts, --follows, --messages and --inbox cannot be negative.")
     existing = db.session.scalar(sa.select(sa.func.count()).select_from(User)) or 0
     there = f"The database already has {existing} user{'' if existing == 1 else 's'}"
     if existing and not append:
@@ -62,6 +124,8 @@ def seed(users: int, posts: int, follows: int, seed_value: int | None, password:
     if existing:
         click.echo(f"{there}; adding {users} more.")
     follows = min(follows, users - 1)
+    if users == 1:
+        messages = inbox = 0  # nobody to write to: nobody writes to themselves
     rng = random.Random(seed_value)
     first = (db.session.scalar(sa.select(sa.func.max(User.id))) or 0) + 1
     # One hash for every demo user: hashing 1,000 passwords at scrypt's cost
@@ -71,7 +135,9 @@ def seed(users: int, posts: int, follows: int, seed_value: int | None, password:
     now = utcnow()
     numbers = range(first, first + users)
 
-    with click.progressbar(length=users + users * follows + posts, label="Seeding") as bar:
+    # The last `users` steps are each user's read time and unread count.
+    steps = users + users * follows + posts + messages + inbox + users
+    with click.progressbar(length=steps, label="Seeding") as bar:
         user_ids: list[int] = []
         for start in range(0, users, BATCH):
             rows = [
@@ -95,14 +161,21 @@ def seed(users: int, posts: int, follows: int, seed_value: int | None, password:
         _insert(followers, follow_rows, bar)
 
         post_rows = [
-            {
-                "body": " ".join(rng.choices(WORDS, k=rng.randint(3, 18)))[:140],
-                "timestamp": now - timedelta(seconds=rng.randrange(60 * 60 * 24 * 365)),
-                "user_id": rng.choice(user_ids),
-            }
+            {"body": _body(rng), "timestamp": now - timedelta(seconds=rng.randrange(YEAR_S)),
+             "user_id": rng.choice(user_ids)}
             for _ in range(posts)
         ]
         _insert(Post.__table__, post_rows, bar)
+
+        # Messages come after the posts, so that a --seed gives the same
+        # users, follows and posts as before there were messages.
+        message_rows = _message_rows(rng, user_ids, messages, now)
+        if inbox:
+            message_rows += _message_rows(rng, user_ids, inbox, now, recipient=user_ids[0])
+        _insert(Message.__table__, message_rows, bar)
+        unread = _mark_some_unread(rng, user_ids, message_rows, now)
+        bar.update(len(user_ids))
         db.session.commit()
-    click.echo(f"Created {len(user_ids)} users, {len(post_rows)} posts, {len(follow_rows)} follows.")
+    click.echo(f"Created {len(user_ids)} users, {len(post_rows)} posts, {len(follow_rows)} follows, "
+               f"{len(message_rows)} messages ({unread} unread).")
     click.echo(f"Log in as user{first} with password {password!r}.")

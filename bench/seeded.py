@@ -1,0 +1,118 @@
+"""One phase of ``make bench``: a fresh database seeded at some scale, served
+by gunicorn, and a page measured on it: req/s by wrk over HTTP, SQL
+statements by the same app in a process of its own."""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from bench.client import get_status, log_in, wrk_headers
+from bench.common import ROOT, Server, gunicorn, measure
+from bench.database import PASSWORD, app_env, seed_database
+from bench.report import PageResult
+
+# Every logged-in page is measured as this user: the first one `flask seed`
+# creates, who also gets the extra messages of a Scale's ``inbox``.
+USER = "user1"
+MAX_SQL = 5
+
+
+@dataclass(frozen=True)
+class Scale:
+    users: int
+    posts: int
+    follows: int
+    messages: int
+    inbox: int = 0  # messages more for USER, on top of their share of ``messages``
+
+    def describe(self) -> str:
+        text = (f"{self.users:,} users, {self.posts:,} posts, {self.follows} follows each, "
+                f"{self.messages:,} messages")
+        return text + (f", {self.inbox:,} more to {USER}" if self.inbox else "")
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    logged_in: bool
+    min_pct_of_hello: float
+    max_sql: int = MAX_SQL
+
+
+@dataclass(frozen=True)
+class Site:
+    """A seeded database being served: its environment, the server, and
+    USER's session cookie."""
+
+    env: dict[str, str]
+    server: Server
+    session: str
+
+
+@contextmanager
+def seeded_server(scale: Scale, label: str, what: str, log: IO[str]) -> Iterator[Site]:
+    """A fresh database seeded at ``scale``, served by gunicorn until the block ends."""
+    with tempfile.TemporaryDirectory(prefix="microblog-bench-") as tmp:
+        env = app_env(Path(tmp))
+        seconds = seed_database(env, scale.users, scale.posts, scale.follows, log,
+                                messages=scale.messages, inbox=scale.inbox)
+        print(f"[{label}] seeded {scale.describe()} in {seconds:.0f}s; measuring {what}", flush=True)
+        with gunicorn("microblog:app", env, log, ready_path="/auth/login") as server:
+            yield Site(env, server, log_in(server.url, USER, PASSWORD))
+
+
+def count_sql(site: Site, pages: Sequence[Page], log: IO[str]) -> dict[str, dict]:
+    """Statements per page, counted in a separate process that builds the app
+    from the same environment as gunicorn's workers (see bench/sqlcount.py:
+    the second of two requests, so a page that writes once, such as the inbox
+    marking itself read, is counted as every later view costs)."""
+    command = [sys.executable, "-m", "bench.sqlcount", "--session", site.session]
+    for page in pages:
+        command += ["--page" if page.logged_in else "--anonymous-page", page.path]
+    log.write("\n=== python -m bench.sqlcount\n")
+    log.flush()
+    done = subprocess.run(command, cwd=ROOT, env=site.env, stdout=subprocess.PIPE, stderr=log, text=True,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure_page(server: Server, path: str, session: str | None, args: argparse.Namespace, log: IO[str]) -> PageResult:
+    """wrk on one page, as a logged-in user when ``session`` is given."""
+    status = get_status(server.url, path, session)
+    if status != 200:
+        print(f"  warning: GET {path} answered {status}, not 200", file=sys.stderr)
+    run = measure(server, path, wrk_headers(session), args.duration, args.warmup, log)
+    return PageResult(path=path, wrk=run.wrk, cpu_ms=run.cpu_ms_per_request, other_load=run.other_load, status=status)
+
+
+def measure_pages(site: Site, pages: Sequence[Page], args: argparse.Namespace, log: IO[str]) -> list[PageResult]:
+    """Each page's SQL statements, then its req/s, without a target yet."""
+    sql = count_sql(site, pages, log)
+    results = []
+    for page in pages:
+        result = measure_page(site.server, page.path, site.session if page.logged_in else None, args, log)
+        counted = sql[page.path]
+        if counted["status"] != 200:
+            print(f"  warning: in-process GET {page.path} answered {counted['status']}", file=sys.stderr)
+        result.sql_statements = counted["statements"]
+        results.append(result)
+    return results
+
+
+def judge(result: PageResult, baseline: PageResult, baseline_name: str, min_pct: float, max_sql: int) -> None:
+    """Set ``result``'s % of ``baseline``'s req/s, its targets, and what it missed."""
+    result.pct = 100 * result.wrk.requests_per_sec / baseline.wrk.requests_per_sec
+    result.baseline = baseline_name
+    result.min_pct, result.max_sql = min_pct, max_sql
+    if result.pct < min_pct:
+        result.misses.append("req/s")
+    if result.sql is not None and result.sql > max_sql:
+        result.misses.append("SQL")
