@@ -15,7 +15,7 @@ from flask import Flask, got_request_exception
 from werkzeug.serving import make_server
 
 from app import create_app, db
-from tests.browser.harness import BrowserLog, BrowserTestConfig, LiveServer
+from tests.browser.harness import CSP_WATCH, BrowserLog, BrowserTestConfig, LiveServer
 from tests.support.requirements import missing
 
 try:
@@ -57,15 +57,22 @@ def _record_exception(server: LiveServer) -> Callable[..., None]:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def live_config() -> dict[str, object]:
+    """Extra settings for the ``live_server``'s app; a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, live_config: dict[str, object]) -> Iterator[LiveServer]:
     """The app with a fresh SQLite file, served over HTTP from a background thread."""
-    config = type("Config", (BrowserTestConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.db'}"})
+    config = type("Config", (BrowserTestConfig,), {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.db'}", **live_config})
     app = create_app(config)
     with app.app_context():
         db.create_all()
     # Port 0: the kernel picks a free port as it binds, so no other process can take it first.
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    live = LiveServer(url=f"http://127.0.0.1:{server.port}")
+    live = LiveServer(url=f"http://127.0.0.1:{server.port}", app=app)
     # A 500 shows in the browser only as a page; keep the exception for the test to report.
     recorder = _record_exception(live)
     got_request_exception.connect(recorder, app)
@@ -118,16 +125,21 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
 @pytest.fixture
 def new_page(
     request: pytest.FixtureRequest, browser: Browser, live_server: LiveServer, browser_log: BrowserLog
-) -> Iterator[Callable[[], Page]]:
+) -> Iterator[Callable[..., Page]]:
     """``new_page()`` opens a page in a fresh browser context: its own cookies,
-    so each call is another user. Requests to other hosts are recorded in
-    ``browser_log`` and aborted, so a test never touches the network."""
+    so each call is another user. Keyword arguments go to the context
+    (``new_page(java_script_enabled=False)``). Requests to other hosts are
+    recorded in ``browser_log`` and aborted, so a test never touches the
+    network; so are Content-Security-Policy violations."""
     contexts: list[BrowserContext] = []
 
-    def open_page() -> Page:
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    def open_page(**options: object) -> Page:
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800},
+                                      **options)  # type: ignore[arg-type]
         context.set_default_timeout(10_000)
         context.route(lambda url: not live_server.is_local(url), lambda route: route.abort("blockedbyclient"))
+        context.expose_binding(CSP_WATCH.binding, browser_log.on_csp_violation)
+        context.add_init_script(CSP_WATCH.script)
         context.on("page", browser_log.watch)
         contexts.append(context)
         return context.new_page()

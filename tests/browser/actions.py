@@ -1,0 +1,65 @@
+"""What several browser tests do: people and posts put straight into the live
+server's database (the tests are about the pages, not the sign-up), logging
+in through the real form, and a page's document told it is hidden."""
+from __future__ import annotations
+
+from app.extensions import db
+from app.messages import send_message
+from app.models import User
+from app.posts import publish
+from tests.browser.harness import LiveServer
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # the ``browser`` fixture reports it (a skip, or a failure in CI)
+    pass
+
+PASSWORD = "correct horse battery"
+
+
+def add_user(server: LiveServer, username: str, about_me: str | None = None, posts: tuple[str, ...] = ()) -> None:
+    assert server.app is not None
+    with server.app.app_context():
+        user = User(username=username, email=f"{username}@example.com", about_me=about_me)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        for body in posts:
+            publish(user, body)
+
+
+def add_message(server: LiveServer, sender: str, recipient: str, body: str) -> None:
+    assert server.app is not None
+    with server.app.app_context():
+        send_message(db.session.scalar(User.by_username(sender)), db.session.scalar(User.by_username(recipient)),
+                     body)
+
+
+def is_following(server: LiveServer, follower: str, followed: str) -> bool:
+    """What the database says, whatever any page shows."""
+    assert server.app is not None
+    with server.app.app_context():
+        return db.session.scalar(User.by_username(follower)).is_following(
+            db.session.scalar(User.by_username(followed)))
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/auth/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hi, {username}!")
+
+
+# Headless Chromium keeps every tab visible (bringing another to the front
+# hides nothing), so the page is told, as a browser tells it when its tab goes
+# to the background: document.hidden and visibilityState, then the event.
+SET_VISIBILITY = """(hidden) => {
+  Object.defineProperty(document, "hidden", {configurable: true, get: () => hidden});
+  Object.defineProperty(document, "visibilityState", {configurable: true, get: () => hidden ? "hidden" : "visible"});
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+def set_hidden(page: Page, hidden: bool) -> None:
+    page.evaluate(SET_VISIBILITY, hidden)
