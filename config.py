@@ -144,6 +144,10 @@ class Config:
     # Password-reset requests: past either limit the page looks the same, but no email is sent.
     RESET_LIMIT_PER_ADDRESS = os.environ.get("RESET_LIMIT_PER_ADDRESS") or "10 per hour"
     RESET_LIMIT_PER_EMAIL = os.environ.get("RESET_LIMIT_PER_EMAIL") or "3 per hour"
+    # Private messages per sending account (web and API together).
+    MESSAGE_LIMIT = os.environ.get("MESSAGE_LIMIT") or "20 per minute;200 per day"
+    # How often an open page asks /notifications for news (the badge).
+    NOTIFICATION_POLL_SECONDS = env_float("NOTIFICATION_POLL_SECONDS", 10)
     # Database connections (PostgreSQL). A worker must never hang on a dead
     # connection: checked before use, connect and statement timeouts, TCP
     # keepalives, and a bounded wait for a free connection.

@@ -5,11 +5,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import create_app, db
-from app.models import Post, User
+from app.models import Message, Notification, Post, User
 
 app = create_app()
 
 
 @app.shell_context_processor
 def make_shell_context() -> dict[str, object]:
-    return {"sa": sa, "so": so, "db": db, "User": User, "Post": Post}
+    return {"sa": sa, "so": so, "db": db, "User": User, "Post": Post, "Message": Message,
+            "Notification": Notification}

@@ -106,12 +106,16 @@ def register_blueprints(app: Flask) -> None:
     from app.errors import InsufficientStorage
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
+    from app.messages import bp as messages_bp
+    from app.notifications import bp as notifications_bp
 
     app.register_blueprint(errors_bp)
     avatars.init_app(app)
     favicon.init_app(app)
     app.aborter.mapping[InsufficientStorage.code] = InsufficientStorage  # abort(507) works too
     app.register_blueprint(main_bp)
+    app.register_blueprint(messages_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(api_bp, url_prefix="/api")
 

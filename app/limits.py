@@ -43,7 +43,8 @@ def describe(item: RateLimitItem) -> str:
     return f"{item.amount} {period}"
 
 
-def _wait(seconds: float) -> str:
+def wait_words(seconds: float) -> str:
+    """``12 minutes``, ``1 second``: how long to wait, for a person."""
     if seconds < 90:
         count, unit = max(1, math.ceil(seconds)), "second"
     elif seconds < 90 * 60:
@@ -60,7 +61,7 @@ def limit_message() -> str:
         return "Too many requests. Please wait a little and try again."
     wait = max(0.0, current.reset_at - time.time())
     return (f"Too many attempts: at most {describe(current.limit)} are allowed. "
-            f"Please try again in {_wait(wait)}.")
+            f"Please try again in {wait_words(wait)}.")
 
 
 def allowed(setting: str, scope: str, key: str) -> bool:
@@ -69,11 +70,25 @@ def allowed(setting: str, scope: str, key: str) -> bool:
     Always True while rate limiting is off."""
     if not limiter.enabled:
         return True
-    ok = True
+    items = parse_many(setting)
+    # Test every limit first: a refused attempt must not use up the limits
+    # that still had room (a spent day limit would eat the minute's).
+    if not all(limiter.limiter.test(item, scope, key) for item in items):
+        return False
+    return all([limiter.limiter.hit(item, scope, key) for item in items])
+
+
+def longest_wait(setting: str, scope: str, key: str) -> tuple[float, RateLimitItem] | None:
+    """After ``allowed()`` said no: the seconds until every spent limit in
+    ``setting`` has room again, and the limit that ends last (None if none is
+    spent any more)."""
+    now = time.time()
+    spent = []
     for item in parse_many(setting):
-        # hit() counts the attempt only while it is within the limit.
-        ok = limiter.limiter.hit(item, scope, key) and ok
-    return ok
+        stats = limiter.limiter.get_window_stats(item, scope, key)
+        if stats.remaining == 0:
+            spent.append((max(0.0, stats.reset_time - now), item))
+    return max(spent, key=lambda pair: pair[0]) if spent else None
 
 
 def note_wrong_password() -> None:

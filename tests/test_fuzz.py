@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from app import db
-from app.models import Post, User
+from app.models import Message, Post, User
 from tests.support import hostile as h
 from tests.support.answers import assert_api_answer, assert_form_answer, assert_page, basic, bearer, is_local
 
@@ -176,6 +176,41 @@ def test_edit_profile(client, logged_in, susan_id, john, data):
         assert user.about_me == typed if typed is not None else user.about_me in (None, "")
 
 
+def newest_message() -> sa.Row | None:
+    """(id, body) of the newest message, read on a connection of its own."""
+    with db.engine.connect() as conn:
+        return conn.execute(sa.select(Message.id, Message.body).order_by(Message.id.desc())).first()
+
+
+@FUZZ
+@given(data=h.form_data(valid(message=st.text(min_size=1, max_size=150))))
+def test_send_message(client, logged_in, john, data):
+    before = newest_message()
+    response = client.post("/send_message/john", data=data)
+    outcome = assert_form_answer(response)
+    event(outcome)
+    message = newest_message()
+    if outcome == "redirect":
+        assert message is not None and message.body == h.sent(data, "message").strip()
+    else:
+        assert (message.id if message else None) == (before.id if before else None)
+
+
+@FUZZ
+@given(data=h.form_data(valid(current_password=st.sampled_from(["correct horse", "wrong one"]),
+                              password=h.passwords).map(repeat_password)))
+def test_change_password(client, logged_in, susan_id, data):
+    response = client.post("/auth/change_password", data=data)
+    outcome = assert_form_answer(response)
+    event(outcome)
+    if outcome == "redirect":
+        assert reload(User, susan_id).check_password(h.sent(data, "password"))
+        # Back to the known password for the next example.
+        user = reload(User, susan_id)
+        user.set_password("correct horse")
+        db.session.commit()
+
+
 @FUZZ
 @given(name=st.sampled_from(["john", "JOHN", "susan", "nobody"]) | h.hostile_text,
        action=st.sampled_from(["follow", "unfollow"]))
@@ -225,7 +260,8 @@ def test_raw_bodies_to_visitor_forms(client, susan, path, body, content_type):
     assert_form_answer(client.post(path, data=body, content_type=content_type or None))
 
 
-@pytest.mark.parametrize("path", ["/index", "/edit_profile", "/follow/john", "/unfollow/john"])
+@pytest.mark.parametrize("path", ["/index", "/edit_profile", "/follow/john", "/unfollow/john", "/send_message/john",
+                                  "/auth/change_password"])
 @FEW
 @given(body=RAW_FORM_BODIES, content_type=FORM_CONTENT_TYPES)
 def test_raw_bodies_to_member_forms(client, logged_in, john, path, body, content_type):
@@ -242,9 +278,12 @@ TEXT_FORMS = [  # path, signed in, a text field
     ("/auth/reset_password/<token>", False, "password"),
     ("/index", True, "post"),
     ("/edit_profile", True, "about_me"),
+    ("/send_message/john", True, "message"),
+    ("/auth/change_password", True, "current_password"),
 ]
 FILLED_IN = {"username": "susan", "password": "correct horse", "password2": "correct horse",
-             "email": "susan@example.com", "post": "hi", "about_me": "hi"}
+             "email": "susan@example.com", "post": "hi", "about_me": "hi", "message": "hi",
+             "current_password": "correct horse"}
 TYPE_CONFUSED = [
     *[(path, signed_in, "file", name) for path, signed_in, name in TEXT_FORMS],
     *[(path, signed_in, "JSON number field", name) for path, signed_in, name in TEXT_FORMS],

@@ -11,10 +11,10 @@ from werkzeug.wrappers import Response
 from app.accounts import DuplicateAccount, commit_account, notify_email_changed
 from app.extensions import db
 from app.limits import password_checks
+from app.lists import page_number, paginate, post_rows
 from app.main.forms import EditProfileForm, EmptyForm, PostForm
-from app.main.pagination import page_number, paginate
-from app.main.post_list import post_rows
 from app.models import Post, User
+from app.models.base import commit_keeping_loaded
 from app.posts import publish
 
 bp = Blueprint("main", __name__)
@@ -25,6 +25,8 @@ POST_LIST = so.joinedload(Post.author, innerjoin=True).load_only(User.id, User.u
 
 
 # Static files, probes and scrapes need no user: loading one would cost a query.
+# Polled all day by every open tab: a poll must write nothing, last_seen included.
+NO_WRITE_ENDPOINTS = {"notifications.poll"}
 NO_USER_ENDPOINTS = {"static", "bootstrap.static", "avatars.identicon", "health.live", "health.ready",
                      "health.health", "metrics.metrics", "favicon"}
 
@@ -34,10 +36,11 @@ def record_last_seen() -> None:
     # Written at most once a minute per user, not on every request.
     # The API authenticates with tokens, not the session: reading the session
     # there would add "Vary: Cookie" to every answer.
-    if request.endpoint in NO_USER_ENDPOINTS or request.blueprint == "api":
+    endpoint = request.endpoint
+    if endpoint in NO_USER_ENDPOINTS or endpoint in NO_WRITE_ENDPOINTS or request.blueprint == "api":
         return
     if current_user.is_authenticated and current_user.seen():
-        db.session.commit()
+        commit_keeping_loaded()  # the page goes on using current_user: no reload
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -78,6 +81,15 @@ def user(username: str) -> str:
         "main/user.html", user=profile, stats=stats, posts=posts, rows=post_rows(posts.items), form=EmptyForm(),
         endpoint="main.user"
     )
+
+
+@bp.route("/user/<username>/popup")
+@login_required
+def user_popup(username: str) -> str:
+    """The HTML fragment of a user popup: three statements (viewer, user, stats)."""
+    profile = db.first_or_404(User.by_username(username))
+    return render_template("main/user_popup.html", user=profile, stats=profile.stats(viewer=current_user),
+                           form=EmptyForm())
 
 
 @bp.route("/edit_profile", methods=["GET", "POST"])

@@ -1,7 +1,10 @@
 """The database models, one module per domain; import them from here."""
 from app.models.base import UTCDateTime, utcnow
+from app.models.messages import Message
+from app.models.notifications import Notification
 from app.models.posts import Post
 from app.models.sessions import LoginSession
 from app.models.users import ProfileStats, User, followers, load_user
 
-__all__ = ["LoginSession", "Post", "ProfileStats", "UTCDateTime", "User", "followers", "load_user", "utcnow"]
+__all__ = ["LoginSession", "Message", "Notification", "Post", "ProfileStats", "UTCDateTime", "User", "followers",
+           "load_user", "utcnow"]

@@ -30,3 +30,21 @@ class UTCDateTime(sa.TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring the objects the session holds.
+
+    A commit normally expires them, so the next attribute read reloads the
+    row: the page's own user, reloaded after recording ``last_seen`` and again
+    after marking the inbox read, cost two statements more than the page's
+    budget. What this request wrote is what the objects already hold.
+    """
+    from app.extensions import db
+
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

@@ -56,6 +56,12 @@ class User(UserMixin, db.Model):
     # yields no usable token. One token per user at a time.
     token_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True, unique=True)
     token_expiration: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Private messages: when the inbox was last opened, and how many arrived
+    # since. The count is kept here, on the row every page loads anyway, so
+    # the navbar badge costs no query; sending adds 1 in SQL (right under
+    # concurrent sends), opening the inbox resets it.
+    last_message_read_time: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    unread_message_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     posts: so.WriteOnlyMapped[Post] = so.relationship(back_populates="author", passive_deletes=True)
     following: so.WriteOnlyMapped[User] = so.relationship(

@@ -49,6 +49,7 @@ DB_DURATION = Histogram(
 LOGINS = Counter("logins_total", "Login attempts, by result.", ["result"])
 REGISTRATIONS = Counter("registrations_total", "Accounts created.")
 POSTS_CREATED = Counter("posts_created_total", "Posts written.")
+MESSAGES_SENT = Counter("messages_sent_total", "Private messages sent, through the form or the API.")
 PASSWORD_RESETS = Counter(
     "password_reset_requests_total",
     "Password-reset requests, by outcome: queued (looked up, and mailed if the address is registered), "

@@ -23,6 +23,12 @@ _STARTED = "microblog.started"
 _HANDLER = "microblog.request_log"  # app.extensions key: the BatchingHandler, or None
 
 
+# Polls wait on nothing of the user's: a slow one says the server is slow,
+# which the page requests' warnings already say, once each, not every 10 s
+# per open tab.
+NOT_SLOW_WARNED = {"notifications.poll"}
+
+
 def _start() -> None:
     request.environ[_STARTED] = time.perf_counter()
 
@@ -54,7 +60,7 @@ def _finish(response: Response) -> Response:
             "remote_addr": environ.get("REMOTE_ADDR"),
             "user_agent": environ.get("HTTP_USER_AGENT") or None,
         })
-    if duration_ms > config["SLOW_REQUEST_MS"]:
+    if duration_ms > config["SLOW_REQUEST_MS"] and request.endpoint not in NOT_SLOW_WARNED:
         current_app.logger.warning("Slow request: %s %s took %.0f ms (threshold %d ms)", request.method,
                                    safe_path(), duration_ms, config["SLOW_REQUEST_MS"])
     return response

@@ -55,7 +55,10 @@ def assert_page(response: TestResponse) -> str:
         return "redirect"
     assert response.mimetype == "text/html", _show(response)
     if response.status_code >= 400:
-        assert _ERROR_MESSAGE.search(response.get_data(as_text=True)), _show(response)
+        # An error page, or the form again with what was wrong (the message
+        # form answers bad input with a 400 and its field error).
+        text = response.get_data(as_text=True)
+        assert _ERROR_MESSAGE.search(text) or _FORM_MESSAGE.search(text), _show(response)
         return "error"
     return "page"
 
