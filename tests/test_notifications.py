@@ -116,3 +116,57 @@ def test_the_poll_uses_the_index(app, logged_in, backend):
             conn.exec_driver_sql("SET enable_seqscan = off")  # a tiny table: ask what it would use
             plan = " ".join(str(row) for row in conn.exec_driver_sql(f"EXPLAIN {sql}"))
     assert "ix_notification_user_id_timestamp" in plan, plan
+
+
+def test_the_poll_checks_the_login_and_reads_in_one_statement(client, logged_in):
+    notify(logged_in.id, "unread_message_count", 4)
+    db.session.commit()
+    with count_statements(db.engine) as statements:
+        items = poll(client, "0").get_json()
+    assert [item["data"] for item in items] == [4]
+    assert len(statements) == 1, statements
+
+
+def test_a_session_whose_login_ended_gets_a_401(app, client, logged_in):
+    """Logged out on another device ("log out everywhere"): the session
+    cookie still names the login, whose row is gone."""
+    from app.models import LoginSession
+
+    db.session.execute(sa.delete(LoginSession))
+    db.session.commit()
+    assert poll(client).status_code == 401
+
+
+def test_a_forged_key_gets_a_401(client, logged_in, john):
+    notify(john.id, "unread_message_count", 5)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{john.id}.made-up-key"
+    assert poll(client).status_code == 401
+
+
+def test_a_login_kept_only_by_the_remember_cookie_still_polls(app, susan):
+    from tests.conftest import AuthActions, IsolatedClient
+
+    app.test_client_class = IsolatedClient
+    first = app.test_client()
+    AuthActions(first).login(remember_me="y")
+    notify(susan.id, "unread_message_count", 2)
+    db.session.commit()
+    later = app.test_client()  # the browser was closed: only the remember-me cookie is left
+    later.set_cookie("remember_token", first.get_cookie("remember_token").value)
+    assert [item["data"] for item in poll(later).get_json()] == [2]
+
+
+def test_the_one_statement_poll_uses_both_indexes(logged_in, backend):
+    from app.notifications.service import _POLL
+
+    params = {"uid": logged_in.id, "key": "x" * 64, "since": 0.5}
+    with db.engine.connect() as conn:
+        if backend == "sqlite":
+            plan = " ".join(str(row) for row in conn.execute(sa.text("EXPLAIN QUERY PLAN " + _POLL.text), params))
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(str(row) for row in conn.execute(sa.text("EXPLAIN " + _POLL.text), params))
+    assert "ix_notification_user_id_timestamp" in plan, plan
+    assert "uq_login_session_key_hash" in plan or "sqlite_autoindex_login_session" in plan, plan

@@ -39,6 +39,19 @@ def begin_session(user: User, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+def session_login() -> tuple[int, str] | None:
+    """The (user id, login key) the session cookie names, unchecked; None
+    when it names none (a visitor, or a login kept only in the remember-me
+    cookie). For the poll, which checks the login in its own statement."""
+    user_id = session.get("_user_id")
+    if not isinstance(user_id, str):
+        return None
+    number, _, key = user_id.partition(".")
+    if not key or not number.isascii() or not number.isdigit() or int(number) > 2**31 - 1:
+        return None
+    return int(number), key
+
+
 def _current_key() -> str | None:
     user_id = session.get("_user_id")
     if not isinstance(user_id, str):

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.errors import ValidationError
 from app.extensions import db
 from app.models import Notification
+from app.models.sessions import key_digest
 
 _SINCE_TEXT = re.compile(r"[0-9]{1,20}(\.[0-9]{1,20})?")
 BAD_SINCE = "since must be a Unix time in seconds, such as 1764583200.25."
@@ -56,3 +57,26 @@ def notifications_since(user_id: int, since: float) -> list[dict[str, Any]]:
     ``{name, data, timestamp}``: one indexed statement."""
     rows = db.session.execute(_SINCE, {"uid": user_id, "since": since})
     return [{"name": name, "data": json.loads(payload), "timestamp": ts} for name, payload, ts in rows]
+
+
+# The poll in one statement: the login the session names (a row of
+# login_session, as Flask-Login's user loader checks it) and that user's
+# notifications since a time. Plain SQL, prepared once; no User object is
+# built. No row: the login is not (or no longer) valid.
+_POLL = sa.text(
+    "SELECT n.name, n.payload_json, n.timestamp FROM login_session s"
+    " LEFT OUTER JOIN notification n ON n.user_id = s.user_id AND n.timestamp > :since"
+    " WHERE s.key_hash = :key AND s.user_id = :uid"
+    " ORDER BY n.timestamp"
+)
+
+
+def poll_for_login(user_id: int, key: str, since: float) -> list[dict[str, Any]] | None:
+    """What ``notifications_since`` answers, for the login (user id and key)
+    a session names; None when that login does not stand."""
+    rows = db.session.execute(_POLL, {"uid": user_id, "key": key_digest(key), "since": since}).all()
+    if not rows:
+        return None
+    return [{"name": name, "data": json.loads(payload), "timestamp": ts}
+            for name, payload, ts in rows if name is not None]
+
