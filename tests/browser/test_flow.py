@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.accounts import USERNAME_TAKEN
+from tests.browser.actions import PASSWORD, log_in
 from tests.browser.harness import BrowserLog, LiveServer
 
 try:
@@ -18,7 +19,6 @@ except ImportError:  # the ``browser`` fixture reports it (a skip, or a failure 
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 Screenshot = Callable[[Page, str], Path]
 
 
@@ -31,14 +31,6 @@ def register(page: Page, username: str) -> None:
     page.get_by_role("button", name="Register").click()
     expect(page).to_have_url(re.compile(r"/auth/login$"))
     expect(page.locator(".alert")).to_have_text("Congratulations, you are now a registered user!")
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/auth/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hi, {username}!")
 
 
 def write_post(page: Page, body: str) -> None:
