@@ -22,11 +22,15 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
 	@touch $@
 
 # Plain http on this machine: cookies cannot require HTTPS here. Without a
-# MAIL_SERVER, emails (a reset link) are printed here instead of sent.
+# MAIL_SERVER, emails (a reset link) are printed here instead of sent. One
+# job worker runs beside the server (exports work), and stops with it: Ctrl-C
+# ends `flask run`, and the trap then stops the worker.
 run: $(BIN)/.runtime
 	$(BIN)/flask db upgrade
-	SECURE_COOKIES=$${SECURE_COOKIES:-0} MAIL_TO_CONSOLE=$${MAIL_TO_CONSOLE:-1} \
-		$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@export SECURE_COOKIES=$${SECURE_COOKIES:-0} MAIL_TO_CONSOLE=$${MAIL_TO_CONSOLE:-1}; \
+	$(BIN)/flask worker --workers 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(BIN)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -114,6 +114,14 @@ class Config:
     # networks, like METRICS_ALLOWED_NETWORKS; empty allows all.
     HEALTH_ALLOWED_NETWORKS = env_list("HEALTH_ALLOWED_NETWORKS")
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Background jobs (Huey). None: Redis at REDIS_URL when set, else an
+    # SQLite file in the instance folder. "sqlite:///path" or "redis://..." choose.
+    QUEUE_URL = os.environ.get("QUEUE_URL") or None
+    JOB_WORKERS = env_int("JOB_WORKERS", 2)  # threads per `flask worker` process
+    JOB_STUCK_SECONDS = env_float("JOB_STUCK_SECONDS", 120)  # a running job silent this long has stopped
+    EXPORT_KEEP_HOURS = env_float("EXPORT_KEEP_HOURS", 24)  # how long a finished export can be downloaded
+    EXPORT_MAIL_MAX_BYTES = env_int("EXPORT_MAIL_MAX_BYTES", 5 * 1024 * 1024)  # larger exports: a link only
+    EXPORT_MAIL_RETRY_SECONDS = env_float("EXPORT_MAIL_RETRY_SECONDS", 60)  # while the mail server is down (60 tries)
     # Circuit breaker for the mail server.
     SMTP_BREAKER_FAILURES = env_int("SMTP_BREAKER_FAILURES", 3)
     SMTP_BREAKER_RESET = env_float("SMTP_BREAKER_RESET", 60)
@@ -172,6 +180,7 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     ERROR_EMAIL_STATE = "memory"  # each test's app groups on its own
+    QUEUE_URL = "memory://"  # jobs stay in the test's process; tests with a worker give a file or Redis
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False

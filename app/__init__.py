@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app import avatars, limits, links, observability, request_id, security
+from app import avatars, jobs, limits, links, observability, request_id, security
 from app.extensions import bootstrap, csrf, db, login, mail, migrate
 from app.observability.logs import is_server_process
 from config import Config
@@ -28,6 +28,7 @@ def create_app(config_class: type = Config) -> Flask:
     register_extensions(app)
     request_id.init_app(app)
     observability.init_app(app)
+    jobs.init_app(app)
     register_blueprints(app)
     register_cli(app)
     return app
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.errors import InsufficientStorage
     from app.errors import bp as errors_bp
+    from app.exports import bp as exports_bp
     from app.main import bp as main_bp
     from app.messages import bp as messages_bp
     from app.notifications import bp as notifications_bp
@@ -116,13 +118,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(messages_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(exports_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(api_bp, url_prefix="/api")
 
 
 def register_cli(app: Flask) -> None:
     from app.cli import alerts, mailserver, seed
+    from app.jobs.worker import worker
 
     app.cli.add_command(seed)
     app.cli.add_command(mailserver)
     app.cli.add_command(alerts)
+    app.cli.add_command(worker)

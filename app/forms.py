@@ -6,6 +6,7 @@ from typing import Any
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto  # Flask-WTF's "read it from the request" marker (pinned version)
+from wtforms import SubmitField
 
 SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -23,3 +24,10 @@ class WebForm(FlaskForm):
             if formdata is _Auto:
                 return request.form if request.method in SUBMIT_METHODS else None
             return formdata
+
+
+class EmptyForm(WebForm):
+    """Carries only the CSRF token, for buttons: follow, unfollow, export."""
+
+    submit = SubmitField("Submit")
+

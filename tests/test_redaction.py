@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from flask import Flask
 
-from app.observability.redact import REDACTED, safe_url_header
+from app.redact import REDACTED, safe_url_header
 from tests.conftest import make_user
 from tests.support.gunicorn import ROOT, environment
 from tests.support.ports import free_port

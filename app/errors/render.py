@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.extensions import login
-from app.observability.redact import safe_path
+from app.redact import safe_path
 from app.request_id import get_request_id
 
 PROBLEM_JSON = "application/problem+json"

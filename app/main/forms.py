@@ -58,12 +58,6 @@ class EditProfileForm(WebForm):
             raise ValidationError(WRONG_PASSWORD)
 
 
-class EmptyForm(WebForm):
-    """Carries only the CSRF token, for the follow and unfollow buttons."""
-
-    submit = SubmitField("Submit")
-
-
 class PostForm(WebForm):
     post = TextAreaField("Say something", validators=[DataRequired(), Length(min=1, max=140)])
     submit = SubmitField("Submit")

@@ -10,9 +10,10 @@ from werkzeug.wrappers import Response
 
 from app.accounts import DuplicateAccount, commit_account, notify_email_changed
 from app.extensions import db
+from app.forms import EmptyForm
 from app.limits import password_checks
 from app.lists import page_number, paginate, post_rows
-from app.main.forms import EditProfileForm, EmptyForm, PostForm
+from app.main.forms import EditProfileForm, PostForm
 from app.models import Post, User
 from app.models.base import commit_keeping_loaded
 from app.posts import publish

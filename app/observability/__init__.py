@@ -9,10 +9,10 @@ from app.observability.alerts import configure_error_emails
 from app.observability.breaker import make_breaker
 from app.observability.instrument import instrument_requests
 from app.observability.logs import configure_logging
-from app.observability.redact import redact_access_log
 from app.observability.requestlog import configure_request_log
 from app.observability.sentry import configure_sentry
 from app.observability.sql import watch_engine
+from app.redact import redact_access_log
 
 
 def init_app(app: Flask) -> None:

@@ -17,7 +17,8 @@ import click
 from flask import Flask
 
 from app.observability.failsafe import FailSafeRotatingFileHandler
-from app.observability.redact import SafePathFilter
+from app.observability.jobcontext import current_job
+from app.redact import SafePathFilter
 from app.request_id import get_request_id
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(message)s [in %(module)s:%(lineno)d]"
@@ -29,11 +30,13 @@ SERVER_COMMANDS = frozenset({"run", "worker"})
 
 
 class RequestIdFilter(logging.Filter):
-    """Give every record a ``request_id`` ('-' outside a request)."""
+    """Give every record a ``request_id``: the request's, ``job:<id>`` in a
+    background job, '-' elsewhere."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = get_request_id() or "-"
+            job = current_job()
+            record.request_id = get_request_id() or (f"job:{job.id}" if job else "-")
         return True
 
 

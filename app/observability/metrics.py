@@ -49,6 +49,12 @@ DB_DURATION = Histogram(
 LOGINS = Counter("logins_total", "Login attempts, by result.", ["result"])
 REGISTRATIONS = Counter("registrations_total", "Accounts created.")
 POSTS_CREATED = Counter("posts_created_total", "Posts written.")
+# Background jobs, counted by the worker process that ran them.
+JOBS = Counter("jobs_total", "Background jobs finished, by job and status: complete or failed.", ["job", "status"])
+JOB_DURATION = Histogram(
+    "job_duration_seconds", "Time a background job ran.", ["job"],
+    buckets=(0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0),
+)
 MESSAGES_SENT = Counter("messages_sent_total", "Private messages sent, through the form or the API.")
 PASSWORD_RESETS = Counter(
     "password_reset_requests_total",

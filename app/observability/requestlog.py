@@ -14,7 +14,7 @@ from pythonjsonlogger.orjson import OrjsonFormatter
 from app.observability.background import BatchingHandler
 from app.observability.context import current_user_id
 from app.observability.logs import file_logging_enabled, replace_handlers, rotating_file
-from app.observability.redact import safe_path
+from app.redact import safe_path
 from app.request_id import get_request_id
 
 # Not a child of the app's logger: these lines belong in requests.log only.

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask, has_request_context
 
-from app.observability.redact import REDACTED, redact_items, redact_query, safe_url_header
+from app.redact import REDACTED, redact_items, redact_query, safe_url_header
 from app.version import __version__
 
 _URL_HEADERS = {"referer", "origin"}

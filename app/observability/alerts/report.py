@@ -16,7 +16,8 @@ from flask import has_request_context, request
 from werkzeug.exceptions import SecurityError
 
 from app.db_errors import failure_status
-from app.observability.redact import REDACTED, redact_items, safe_path, safe_url_header
+from app.observability.jobcontext import current_job
+from app.redact import REDACTED, redact_items, safe_path, safe_url_header
 from app.version import __version__
 
 APP_DIR = Path(__file__).resolve().parents[2]  # the app/ package
@@ -63,6 +64,9 @@ def _safe_header(name: str, value: str) -> str:
 
 def _request_lines(user_id: str | None, request_id: str | None) -> list[str]:
     if not has_request_context():
+        job = current_job()
+        if job is not None:
+            return [f"Job: {job.name}", f"Job id: {job.id}"]
         return ["Request: (none: raised outside a request)"]
     headers = [(k, _safe_header(k, v)) for k, v in request.headers.items()]
     lines = [
@@ -83,7 +87,13 @@ def _request_lines(user_id: str | None, request_id: str | None) -> list[str]:
 
 def build_report(record: logging.LogRecord, user_id: str | None, request_id: str | None) -> ErrorReport:
     exc_type, exc, tb = record.exc_info or (None, None, None)
-    endpoint = (request.endpoint or "-") if has_request_context() else f"{record.module} (no request)"
+    job = current_job()
+    if has_request_context():
+        endpoint = request.endpoint or "-"
+    elif job is not None:
+        endpoint = f"job {job.name}"
+    else:
+        endpoint = f"{record.module} (no request)"
     if exc_type is not None and failure_status(exc) == 503:
         # An outage is one incident, not one bug per page it breaks: group
         # together every error that was answered 503, whatever the endpoint.

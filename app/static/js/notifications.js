@@ -32,7 +32,7 @@
       }
       var handler = handlers[item.name];
       if (handler) {
-        handler(item.data);
+        handler(item.data, item);
       }
     });
   }
@@ -82,6 +82,15 @@
   });
 
   window.microblogNotifications = {handlers: handlers, poll: poll};
-  poll();
-  start();
+  // The first poll waits for the page's other scripts, which add handlers
+  // (tasks.js: the progress alert).
+  function begin() {
+    poll();
+    start();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", begin);
+  } else {
+    begin();
+  }
 })();

@@ -1,0 +1,131 @@
+"""A user's view of a job: the Task row, and the ``task_progress``
+notification that pages follow without a reload."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Task, utcnow
+from app.models.tasks import ACTIVE_STATES, COMPLETE, FAILED, QUEUED, RUNNING
+from app.notifications.service import notify
+
+PROGRESS = "task_progress"  # the notification's name, as in the Mega-Tutorial
+STOPPED = "The worker stopped while running this task."
+
+
+class TaskAlreadyActive(Exception):
+    """The user already has a task of this kind queued or running."""
+
+    def __init__(self, task: Task) -> None:
+        super().__init__(task.id)
+        self.task = task
+
+
+class TaskGone(Exception):
+    """The task was marked failed (or deleted) while its job ran: stop."""
+
+
+def result_url(task: Task) -> str | None:
+    return f"/exports/{task.id}" if task.state == COMPLETE and task.name == "export_posts" else None
+
+
+def payload(task: Task) -> dict[str, Any]:
+    return {"task_id": task.id, "name": task.name, "description": task.description, "progress": task.progress,
+            "state": task.state, "error": task.error, "result_url": result_url(task)}
+
+
+def _tell(task: Task) -> None:
+    notify(task.user_id, PROGRESS, payload(task))
+
+
+def active_task(user_id: int, name: str) -> Task | None:
+    return db.session.scalar(sa.select(Task).where(Task.user_id == user_id, Task.name == name,
+                                                   Task.state.in_(ACTIVE_STATES)))
+
+
+def create(task_id: str, user_id: int, name: str, description: str) -> Task:
+    """Record a queued task (committed). A task of this kind still active
+    raises TaskAlreadyActive, unless its job has stopped (then it is failed
+    first, and this one goes ahead)."""
+    sweep_stopped(user_id)
+    task = Task(id=task_id, user_id=user_id, name=name, description=description, state=QUEUED)
+    db.session.add(task)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the one-active-task index: a second click, or a race with one
+        db.session.rollback()
+        existing = active_task(user_id, name)
+        if existing is None:  # it finished in between: try once more
+            db.session.add(task)
+            db.session.flush()
+        else:
+            raise TaskAlreadyActive(existing) from None
+    _tell(task)
+    db.session.commit()
+    return task
+
+
+def forget(task: Task) -> None:
+    """Undo ``create`` when the job could not be queued."""
+    db.session.delete(task)
+    notify(task.user_id, PROGRESS, None)
+    db.session.commit()
+
+
+def report(task_id: str, progress: int) -> Task:
+    """The job's progress (0-100), which is also its heartbeat."""
+    task = db.session.get(Task, task_id, populate_existing=True)
+    if task is None or task.state not in ACTIVE_STATES:
+        raise TaskGone(task_id)
+    task.state, task.progress, task.heartbeat = RUNNING, max(0, min(100, progress)), utcnow()
+    _tell(task)
+    db.session.commit()
+    return task
+
+
+def complete(task_id: str, result_size: int) -> Task:
+    task = db.session.get(Task, task_id, populate_existing=True)
+    if task is None or task.state not in ACTIVE_STATES:
+        raise TaskGone(task_id)
+    task.state, task.progress, task.result_size = COMPLETE, 100, result_size
+    task.heartbeat = task.finished = utcnow()
+    _tell(task)
+    db.session.commit()
+    return task
+
+
+def fail(task_id: str, message: str) -> None:
+    db.session.rollback()  # whatever the job left half-done
+    task = db.session.get(Task, task_id, populate_existing=True)
+    if task is None or task.state not in ACTIVE_STATES:
+        return
+    task.state, task.error, task.finished = FAILED, message[:200], utcnow()
+    _tell(task)
+    db.session.commit()
+
+
+def sweep_stopped(user_id: int | None = None) -> int:
+    """Fail the running tasks whose worker has been silent for
+    JOB_STUCK_SECONDS (killed, or its host gone): no task stays at 43% for
+    ever. Returns how many were failed; the caller need not commit."""
+    cutoff = utcnow() - timedelta(seconds=current_app.config["JOB_STUCK_SECONDS"])
+    query = sa.select(Task).where(Task.state == RUNNING, sa.or_(Task.heartbeat < cutoff, Task.heartbeat.is_(None)),
+                                  Task.created < cutoff)
+    if user_id is not None:
+        query = query.where(Task.user_id == user_id)
+    stopped = list(db.session.scalars(query))
+    for task in stopped:
+        task.state, task.error, task.finished = FAILED, STOPPED, utcnow()
+        _tell(task)
+    if stopped:
+        db.session.commit()
+    return len(stopped)
+
+
+__all__ = ["COMPLETE", "FAILED", "PROGRESS", "QUEUED", "RUNNING", "TaskAlreadyActive", "TaskGone", "active_task",
+           "complete", "create", "fail", "forget", "payload", "report", "result_url", "sweep_stopped"]

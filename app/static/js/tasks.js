@@ -1,0 +1,121 @@
+// The alert at the top of every page while a background task of yours runs
+// (an export of your posts): a progress bar moved by the task_progress
+// notification, then the result, or the failure and a way to try again.
+(function () {
+  "use strict";
+  var box = document.getElementById("task-alerts");
+  var notifications = window.microblogNotifications;
+  if (!box || !notifications) {
+    return;
+  }
+  var stuckMs = (parseFloat(box.dataset.stuckSeconds) || 120) * 1000;
+  var keepMs = (parseFloat(box.dataset.keepHours) || 24) * 3600 * 1000;
+  var DISMISSED = "microblog.dismissedTasks";
+
+  function dismissed() {
+    try {
+      return JSON.parse(window.sessionStorage.getItem(DISMISSED) || "[]");
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function dismiss(taskId) {
+    var ids = dismissed();
+    ids.push(taskId);
+    try {
+      window.sessionStorage.setItem(DISMISSED, JSON.stringify(ids.slice(-20)));
+    } catch (e) {
+      // Storage refused (private mode): the alert just comes back on the next page.
+    }
+    box.replaceChildren();
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function progressBar(percent) {
+    var outer = element("div", "progress mt-2");
+    outer.setAttribute("role", "progressbar");
+    outer.setAttribute("aria-label", "Progress");
+    outer.setAttribute("aria-valuemin", "0");
+    outer.setAttribute("aria-valuemax", "100");
+    outer.setAttribute("aria-valuenow", String(percent));
+    var bar = element("div", "progress-bar", percent + "%");
+    bar.style.width = percent + "%";  // CSSOM, which the CSP allows (a style attribute it would not)
+    outer.appendChild(bar);
+    return outer;
+  }
+
+  function retryForm() {
+    var token = document.querySelector("input[name=csrf_token]");
+    var form = element("form", "d-inline");
+    form.method = "post";
+    form.action = "/export_posts";
+    if (token) {
+      var copy = element("input");
+      copy.type = "hidden";
+      copy.name = "csrf_token";
+      copy.value = token.value;
+      form.appendChild(copy);
+    }
+    form.appendChild(element("button", "btn btn-sm btn-outline-danger ms-2", "Try again"));
+    return form;
+  }
+
+  function render(task, item) {
+    box.replaceChildren();
+    if (!task || dismissed().indexOf(task.task_id) !== -1) {
+      return;
+    }
+    var state = task.state;
+    var age = Date.now() - item.timestamp * 1000;
+    if ((state === "complete" || state === "failed") && age > keepMs) {
+      return;  // old news: the file is gone, and so is the alert
+    }
+    // A running task whose worker has been silent too long has stopped,
+    // whatever the server has yet to notice.
+    if (state === "running" && age > stuckMs) {
+      state = "failed";
+      task.error = "The worker stopped while running this task.";
+    }
+    var kind = {queued: "info", running: "info", complete: "success", failed: "danger"}[state] || "info";
+    var alert = element("div", "alert alert-" + kind + " task-alert");
+    alert.setAttribute("role", "status");
+    alert.id = "task-" + task.task_id;
+    if (state === "queued" || state === "running") {
+      alert.appendChild(element("span", null, task.description + (state === "queued" ? ": waiting for a worker…" : "…")));
+      alert.appendChild(progressBar(task.progress));
+    } else {
+      if (state === "complete") {
+        alert.appendChild(element("span", null, task.description.replace(/^Exporting/, "Exported") + ": done. "));
+        if (task.result_url) {
+          var link = element("a", "alert-link", "Download the file");
+          link.href = task.result_url;
+          alert.appendChild(link);
+        }
+      } else {
+        alert.appendChild(element("span", null, "The task failed: " + (task.error || "unknown error") + " "));
+        alert.appendChild(retryForm());
+      }
+      var close = element("button", "btn-close float-end");
+      close.type = "button";
+      close.setAttribute("aria-label", "Dismiss");
+      close.addEventListener("click", function () {
+        dismiss(task.task_id);
+      });
+      alert.insertBefore(close, alert.firstChild);
+    }
+    box.appendChild(alert);
+  }
+
+  notifications.handlers.task_progress = render;
+})();
