@@ -2,6 +2,7 @@
 problem document, never a 500 and never a traceback."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -151,7 +152,7 @@ class TestOpenAPI:
         described = {(path, method.upper()) for path, item in paths.items()
                      for method in item if method != "parameters"}
         routed = {
-            (rule.rule.replace("<int:id>", "{id}"), method)
+            (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method)
             for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
             for method in rule.methods - {"HEAD", "OPTIONS"}
         }

@@ -1,7 +1,7 @@
 """The JSON API: token authentication, users, followers, posts, private
-messages and notifications, described by an OpenAPI document at
-``/api/openapi.json``."""
-from app.api import messages, notifications  # noqa: F401  (their views join bp)
+messages, notifications and background tasks (an export of your posts),
+described by an OpenAPI document at ``/api/openapi.json``."""
+from app.api import messages, notifications, tasks  # noqa: F401  (their views join bp)
 from app.api.routes import bp
 
 __all__ = ["bp"]

@@ -15,6 +15,7 @@ from app.api.openapi_components import (
     PAGE_PARAMETERS,
     RESPONSES,
     SCHEMAS,
+    TASK_ID_PARAMETER,
     body,
     errors,
     json_content,
@@ -153,6 +154,23 @@ SPEC: dict[str, Any] = {
                                       "content": json_content({"type": "array",
                                                                "items": ref("schemas", "Notification")})},
                               **errors(400, 401)},
+            },
+        },
+        "/api/exports": {
+            "post": {
+                "summary": "Export your posts: queue the job, and follow its task (the file is also mailed to you)",
+                "operationId": "createExport",
+                "responses": {**ok("The queued task; Location is where to follow it.", "Task", "202",
+                                   Location="Location"),
+                              **errors(401, 409, 503)},
+            },
+        },
+        "/api/tasks/{task_id}": {
+            "parameters": [TASK_ID_PARAMETER],
+            "get": {
+                "summary": "One of your tasks: its state and progress, and its result once complete",
+                "operationId": "getTask",
+                "responses": {**ok("The task.", "Task"), **errors(401, 404)},
             },
         },
         "/api/openapi.json": {

@@ -32,7 +32,8 @@ def ok(description: str, schema: str, status: str = "200", **headers: str) -> di
 
 def errors(*codes: int) -> dict[str, Any]:
     names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
-             413: "ContentTooLarge", 415: "UnsupportedMediaType", 429: "TooManyRequests"}
+             413: "ContentTooLarge", 415: "UnsupportedMediaType", 429: "TooManyRequests",
+             503: "ServiceUnavailable"}
     return {str(code): ref("responses", names[code]) for code in codes}
 
 
@@ -144,6 +145,19 @@ SCHEMAS: dict[str, Any] = {
         "data": {"description": "Its value (any JSON), e.g. the unread count."},
         "timestamp": {"type": "number", "minimum": 0, "description": "Unix time; pass the latest as since."},
     }),
+    "Task": obj({
+        "id": {"type": "string", "format": "uuid"},
+        "name": {"type": "string", "description": "The kind of task: export_posts."},
+        "description": {"type": "string"},
+        "progress": {"type": "integer", "minimum": 0, "maximum": 100, "description": "Percent done."},
+        "state": {"enum": ["queued", "running", "complete", "failed"]},
+        "error": nullable({"type": "string", "description": "Why it failed (state failed only)."}),
+        "created": DATETIME,
+        "finished": nullable(DATETIME),
+        "_links": obj({"self": LINK,
+                       "result": {**nullable(LINK), "description": "The file to download, once complete "
+                                                                   "(for EXPORT_KEEP_HOURS)."}}),
+    }),
     "UserList": collection("User"),
     "PostList": collection("Post"),
     "MessageList": collection("Message"),
@@ -164,12 +178,15 @@ RESPONSES = {
     "Unauthorized": problem("Missing, invalid, expired or revoked credentials.", **{"WWW-Authenticate": "Challenge"}),
     "Forbidden": problem("Authenticated, but not allowed to do this."),
     "NotFound": problem("No such resource (a message that is not yours is not found either)."),
-    "Conflict": problem("The username or email address is taken (in any letter case)."),
+    "Conflict": problem("The username or email address is taken (in any letter case), or an export of yours is "
+                        "already queued or running (then `task` is that task)."),
     "ContentTooLarge": problem("The body is larger than the server accepts (1 MiB by default)."),
     "UnsupportedMediaType": problem("The body is not sent as application/json."),
     "TooManyRequests": problem("Too many attempts from this address, too many failed ones for this account, or "
                                "too many messages sent (MESSAGE_LIMIT). Retry-After says when to try again.",
                                **{"Retry-After": "RetryAfter"}),
+    "ServiceUnavailable": problem("Something the request needs is down for now (the job queue's store, the "
+                                  "database). Retry-After says when to try again.", **{"Retry-After": "RetryAfter"}),
 }
 
 PAGE_PARAMETERS = [
@@ -181,5 +198,7 @@ PAGE_PARAMETERS = [
      "description": f"Items per page; values above {MAX_PER_PAGE} count as {MAX_PER_PAGE}."},
 ]
 ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": ID, "example": 1}
+TASK_ID_PARAMETER = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"},
+                     "example": "0b5a3f0e-4d0c-4f55-9a57-3b0f2c8e7d11"}
 
 NO_AUTH: list[dict[str, list[str]]] = []
