@@ -48,10 +48,13 @@ bench: $(BIN)/.dev
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
 
-# Observability, soak and fault benchmarks (see README, Benchmarks).
-.PHONY: bench-observability soak faults
+# Observability, background-job, soak and fault benchmarks (see README, Benchmarks).
+.PHONY: bench-observability bench-jobs soak faults
 bench-observability: $(BIN)/.dev
 	$(BIN)/python -m bench.observability $(BENCH_ARGS)
+
+bench-jobs: $(BIN)/.dev
+	$(BIN)/python -m bench.jobs $(BENCH_ARGS)
 
 soak: $(BIN)/.dev
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)

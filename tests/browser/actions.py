@@ -1,11 +1,17 @@
 """What several browser tests do: people and posts put straight into the live
 server's database (the tests are about the pages, not the sign-up), logging
-in through the real form, and a page's document told it is hidden."""
+in through the real form, a page's document told it is hidden, and the
+user's background task read back (or moved on, as its job would)."""
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
 from app.extensions import db
+from app.jobs import tasks
 from app.messages import send_message
-from app.models import User
+from app.models import Post, Task, User
 from app.posts import publish
 from tests.browser.harness import LiveServer
 
@@ -26,6 +32,40 @@ def add_user(server: LiveServer, username: str, about_me: str | None = None, pos
         db.session.commit()
         for body in posts:
             publish(user, body)
+
+
+def add_posts(server: LiveServer, username: str, count: int, start: datetime = datetime(2026, 1, 1, tzinfo=UTC)
+              ) -> list[str]:
+    """``count`` posts by ``username``, a minute apart from ``start``, in one
+    statement (publish() commits each: too slow for an export's worth).
+    Returns their bodies, oldest first."""
+    assert server.app is not None
+    bodies = [f"Post number {n} of {count}" for n in range(count)]
+    with server.app.app_context():
+        user_id = db.session.scalar(User.by_username(username)).id
+        rows = [{"body": body, "user_id": user_id, "timestamp": start + timedelta(minutes=n)}
+                for n, body in enumerate(bodies)]
+        db.session.execute(sa.insert(Post), rows)
+        db.session.commit()
+    return bodies
+
+
+def latest_task(server: LiveServer, username: str) -> Task | None:
+    """The user's newest task, as the database has it (detached: read its columns only)."""
+    assert server.app is not None
+    with server.app.app_context():
+        user = db.session.scalar(User.by_username(username))
+        task = db.session.scalar(sa.select(Task).where(Task.user_id == user.id).order_by(Task.created.desc()))
+        if task is not None:
+            db.session.expunge(task)
+        return task
+
+
+def report_progress(server: LiveServer, task_id: str, percent: int) -> None:
+    """What a job reports as it goes (tasks.report): running, at ``percent``."""
+    assert server.app is not None
+    with server.app.app_context():
+        tasks.report(task_id, percent)
 
 
 def add_message(server: LiveServer, sender: str, recipient: str, body: str) -> None:
