@@ -8,6 +8,10 @@ from pathlib import Path
 
 from flask import Flask
 
+# Observability first: its package imports the metrics exporter and health
+# checks, which read the job queue, while the jobs import observability's
+# metrics. Loaded in this order, each finds the other complete.
+import app.observability  # noqa: F401, I001
 from app import avatars, jobs, limits, links, observability, request_id, security
 from app.extensions import bootstrap, csrf, db, login, mail, migrate
 from app.observability.logs import is_server_process

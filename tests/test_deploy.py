@@ -1,6 +1,6 @@
 """deploy/: the nginx site (run by Debian's nginx in front of a recording
-upstream), gunicorn.conf.py's metrics folder, and what the app needs of the
-filesystem when the systemd unit starts it. The whole recipe, end to end, is
+upstream), gunicorn.conf.py's metrics folder, what the app needs of the
+filesystem when the systemd unit starts it, and the worker's unit beside it. The whole recipe, end to end, is
 tests/test_recipe.py."""
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ import pytest
 from flask import Flask
 
 from app import create_app
+from app.observability.workermetrics import DEFAULT_HOST, DEFAULT_PORT
 from config import TestConfig
 from tests.support.gunicorn import CONFIG, Server, environment, stop
 from tests.support.nginx import SERVER_NAME, Nginx, Refused, request, running
 from tests.support.ports import free_port
+from tests.support.recipe import ENV_EXAMPLE, UNIT, WORKER_UNIT, parse_environment_file, parse_unit
 from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -254,3 +256,44 @@ def test_gunicorns_access_log_keeps_no_reset_token(tmp_path: Path) -> None:
     assert "gunicorn-secret" not in text
     assert "GET /auth/reset_password/[redacted] HTTP/1.1" in text
     assert f"{server.url}/auth/reset_password/[redacted]" in text
+
+
+def test_the_worker_unit_runs_beside_the_web_unit() -> None:
+    """deploy/microblog-worker.service: the web unit's user, settings,
+    folders and sandbox; `flask worker` from the same venv, stopped with
+    Huey's graceful signal; and nothing of gunicorn's."""
+    web, worker = parse_unit(UNIT.read_text()), parse_unit(WORKER_UNIT.read_text())
+    for key in ("User", "Group", "WorkingDirectory", "EnvironmentFile", "LogsDirectory", "StateDirectory",
+                "StateDirectoryMode", "NoNewPrivileges", "PrivateTmp", "ProtectSystem", "ProtectHome", "Restart"):
+        assert worker.all(key) == web.all(key), key
+    web_env, worker_env = web.environment(), worker.environment()
+    for name in ("LOG_DIR", "INSTANCE_PATH"):  # the same logs; the same SQLite queue file when there is no Redis
+        assert worker_env[name] == web_env[name], name
+    # gunicorn's metrics folder would add the worker's counts into the web's
+    # /metrics; and systemd deletes a RuntimeDirectory when a unit naming it
+    # stops, the web's metrics folder with it.
+    assert "PROMETHEUS_MULTIPROC_DIR" not in worker_env
+    assert not set(worker.words("RuntimeDirectory")) & set(web.words("RuntimeDirectory"))
+    [argv] = worker.commands("ExecStart")
+    [gunicorn_argv] = web.commands("ExecStart")
+    assert argv == [str(Path(gunicorn_argv[0]).with_name("flask")), "worker"]
+    assert worker.one("KillSignal") == "SIGINT"  # SIGTERM would interrupt the running jobs
+    assert 0 < int(worker.one("TimeoutStopSec"))
+    assert worker.one("Restart") == "on-failure"
+
+
+def test_prometheus_scrapes_the_worker_where_it_listens() -> None:
+    """deploy/prometheus.yml's microblog-worker job (the alert rules' name)
+    targets the port and address a worker listens on by default, which
+    env.example sets too."""
+    import yaml  # schemathesis's dependency: a test tool, not the app's
+
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert set(jobs) == {"microblog", "microblog-worker"}
+    [target] = [t for group in jobs["microblog-worker"]["static_configs"] for t in group["targets"]]
+    assert target == f"{DEFAULT_HOST}:{DEFAULT_PORT}"
+    env = parse_environment_file(ENV_EXAMPLE.read_text())
+    assert (env["WORKER_METRICS_HOST"], env["WORKER_METRICS_PORT"]) == (DEFAULT_HOST, str(DEFAULT_PORT))
+    rules = (ROOT / "deploy" / "alert_rules.yml").read_text()
+    assert 'job="microblog-worker"' in rules and 'job="microblog"' in rules

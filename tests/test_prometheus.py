@@ -4,9 +4,11 @@ gunicorn; counts that survive worker restarts; the Grafana dashboard's queries."
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import urllib.parse
 import urllib.request
@@ -18,10 +20,14 @@ import pytest
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.gunicorn import ROOT, Server, gunicorn, stop
+from app import create_app
+from app.jobs import enqueue
+from tests.conftest import config
+from tests.support.gunicorn import ROOT, Server, environment, gunicorn, stop
 from tests.support.ports import free_port
 from tests.support.requirements import missing
 from tests.support.waiting import wait_for
+from tests.support.worker import Worker
 
 DEPLOY = ROOT / "deploy"
 Samples = dict[tuple[str, frozenset], float]
@@ -241,7 +247,8 @@ def test_dashboard_queries_read_metrics_the_app_exports(exercised):
     wanted = {"http_requests_total", "http_request_duration_seconds_bucket", "http_requests_in_progress",
               "http_exceptions_total", "db_statements_total", "db_statement_duration_seconds_bucket",
               "logins_total", "registrations_total", "posts_created_total", "error_emails_total",
-              "log_write_failures_total", "circuit_breaker_state"}
+              "log_write_failures_total", "circuit_breaker_state", "jobs_total", "job_duration_seconds_bucket",
+              "jobs_queued", "jobs_oldest_queued_age_seconds", "jobs_worker_heartbeat_age_seconds"}
     assert wanted <= used, f"no panel shows {sorted(wanted - used)}"
 
 
@@ -286,19 +293,21 @@ class Prometheus:
 
 @pytest.fixture
 def prometheus_for(tmp_path: Path) -> Iterator:
-    """Start a Prometheus on loopback scraping a target every second, with
-    the shipped alert rules loaded; stopped on the way out."""
+    """Start a Prometheus on loopback scraping gunicorn (job microblog) and,
+    when given, a worker (job microblog-worker) every second, with the shipped
+    alert rules loaded; stopped on the way out."""
     binary = tool("prometheus")
     started: list[subprocess.Popen] = []
 
-    def start(target: str) -> Prometheus:
+    def start(target: str, worker: str | None = None) -> Prometheus:
         port = free_port()
         config = tmp_path / "prometheus.yml"
+        jobs = {"microblog": target, **({"microblog-worker": worker} if worker else {})}
         config.write_text(json.dumps({  # JSON is YAML
             "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
             "rule_files": [str(DEPLOY / "alert_rules.yml")],
-            "scrape_configs": [{"job_name": "microblog", "metrics_path": "/metrics",
-                                "static_configs": [{"targets": [target]}]}],
+            "scrape_configs": [{"job_name": job, "metrics_path": "/metrics", "static_configs": [{"targets": [where]}]}
+                               for job, where in jobs.items()],
         }))
         log = open(tmp_path / "prometheus.log", "w")
         proc = subprocess.Popen(
@@ -317,6 +326,16 @@ def prometheus_for(tmp_path: Path) -> Iterator:
     finally:
         for proc in started:
             stop(proc)
+
+
+ALERTS = 13  # in deploy/alert_rules.yml
+
+
+def alert_states(prometheus: Prometheus) -> dict[str, str]:
+    """Every alerting rule that is not inactive, and its state."""
+    groups = prometheus.api("rules")["groups"]  # type: ignore[index]
+    return {rule["name"]: rule["state"] for group in groups for rule in group["rules"]
+            if rule["type"] == "alerting" and rule["state"] != "inactive"}
 
 
 def _answers(url: str) -> bool:
@@ -375,8 +394,11 @@ def test_prometheus_scrapes_every_worker(tmp_path, prometheus_for):
             return rules if rules and all(rule["health"] == "ok" for rule in rules) else None
 
         rules = wait_for(rules_evaluated, 15, lambda: json.dumps(prometheus.api("rules"))[:2000])
-        assert len([r for r in rules if r["type"] == "alerting"]) == 8
-        assert not [r["name"] for r in rules if r.get("state", "inactive") != "inactive"]  # nothing fires
+        assert len([r for r in rules if r["type"] == "alerting"]) == ALERTS
+        # Nothing fires, but no worker has ever run on this queue: its
+        # heartbeat age is +Inf, and "no worker" is on its way.
+        wait_for(lambda: alert_states(prometheus) == {"MicroblogNoWorker": "pending"}, 15,
+                 lambda: str(alert_states(prometheus)))
         wait_for(lambda: prometheus.scalar('job:http_requests:rate5m{job="microblog"}') is not None, 15)
 
         # The multiprocess exposition passes promtool too.
@@ -441,3 +463,48 @@ def test_counts_survive_worker_restarts(tmp_path):
         files = sorted(path.name for path in server.metrics_dir.glob("*.db"))
         assert "counter_archive.db" in files and "histogram_archive.db" in files
         assert len(files) <= 12, files
+
+
+@pytest.mark.timeout(120)
+def test_prometheus_scrapes_a_worker_beside_gunicorn(tmp_path, prometheus_for):
+    """gunicorn and a real `flask worker` on the same SQLite queue, scraped as
+    the shipped config's two jobs: the worker's counts arrive under its own
+    job (the metric's job label as exported_job, which the rules use), the
+    web's gauges see its heartbeat, and no alert is pending."""
+    root = tmp_path / "app"
+    with gunicorn(root, workers=1) as server:
+        metrics_port = free_port()
+        env = environment(root, {"WORKER_METRICS_PORT": str(metrics_port)})
+        del env["PROMETHEUS_MULTIPROC_DIR"]  # gunicorn's, never a worker's
+        log = tmp_path / "worker.log"
+        with open(log, "w") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "flask", "worker", "--workers", "1"], cwd=ROOT, env=env,
+                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        worker = Worker(proc, log)
+        try:
+            def worker_seen() -> bool:
+                status, body = server.get("/health")
+                return status == 200 and json.loads(body)["checks"]["queue:worker"][0]["status"] == "pass"
+
+            wait_for(worker_seen, 30, worker.output, proc=proc)
+            prometheus = prometheus_for(server.url.removeprefix("http://"), f"127.0.0.1:{metrics_port}")
+            wait_for(lambda: prometheus.scalar('up{job="microblog-worker"}') == 1, 30, worker.output, proc=proc)
+
+            app = create_app(config(f"sqlite:///{root / 'db.sqlite'}",
+                                    QUEUE_URL=f"sqlite:///{root / 'instance' / 'queue.db'}"))
+            with app.app_context():
+                enqueue("expire_exports")
+            done = 'jobs_total{job="microblog-worker", exported_job="expire_exports", status="complete"}'
+            wait_for(lambda: prometheus.scalar(done) == 1, 30, lambda: f"{done} = {prometheus.scalar(done)}",
+                     proc=proc)
+            assert prometheus.scalar('sum(jobs_total{job="microblog-worker", status="failed"})') == 0
+            assert prometheus.scalar(
+                'job_duration_seconds_count{job="microblog-worker", exported_job="expire_exports"}') == 1
+            assert (prometheus.scalar('process_resident_memory_bytes{job="microblog-worker"}') or 0) > 0
+            assert prometheus.scalar('jobs_queue_store_up{job="microblog"}') == 1
+            age = 'jobs_worker_heartbeat_age_seconds{job="microblog"}'
+            wait_for(lambda: (prometheus.scalar(age) or math.inf) < 30, 15, lambda: f"{age} = {prometheus.scalar(age)}")
+            wait_for(lambda: alert_states(prometheus) == {}, 15, lambda: str(alert_states(prometheus)))
+        finally:
+            worker.stop()
+        assert proc.returncode == 0, worker.output()

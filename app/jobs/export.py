@@ -37,7 +37,7 @@ def start_export(user: User, base_url: str | None) -> Task:
     try:
         enqueue(NAME, base_url, job_id=job_id)
     except QueueUnavailable:
-        tasks.forget(task)
+        tasks.forget(job_id)
         raise
     return task
 
@@ -74,7 +74,16 @@ def export_posts(job_id: str, base_url: str | None) -> None:
         return
     user = db.session.get(User, task.user_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Post).where(Post.user_id == user.id)) or 0
-    tasks.report(job_id, 0)
+    try:
+        tasks.report(job_id, 0)
+        _write_file(job_id, user, total, base_url)
+    except tasks.TaskGone:
+        # Failed meanwhile (the sweep took this worker for dead): stop quietly,
+        # the user has been told and can start again.
+        current_app.logger.warning("Export %s stopped: its task was failed while it ran", job_id)
+
+
+def _write_file(job_id: str, user: User, total: int, base_url: str | None) -> None:
     head = {"user": user.username, "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "post_count": total}
     opening = json.dumps(head)[:-1] + ', "posts": ['

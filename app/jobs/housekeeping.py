@@ -11,7 +11,7 @@ from app.extensions import db
 from app.jobs import tasks
 from app.jobs.runner import job
 from app.models import ExportChunk, Task, utcnow
-from app.models.tasks import COMPLETE
+from app.models.tasks import COMPLETE, FAILED
 
 
 @job("sweep_stopped_tasks", schedule=crontab(minute="*"))
@@ -23,9 +23,11 @@ def sweep_stopped_tasks(job_id: str) -> None:
 
 @job("expire_exports", schedule=crontab(minute="*/10"))
 def expire_exports(job_id: str) -> None:
-    """Delete the files of exports older than EXPORT_KEEP_HOURS."""
+    """Delete the files of exports older than EXPORT_KEEP_HOURS, and what
+    failed exports (a job that raised, or whose worker died) left half-written."""
     cutoff = utcnow() - timedelta(hours=current_app.config["EXPORT_KEEP_HOURS"])
-    expired = sa.select(Task.id).where(Task.state == COMPLETE, Task.finished < cutoff)
+    expired = sa.select(Task.id).where(sa.or_(sa.and_(Task.state == COMPLETE, Task.finished < cutoff),
+                                              Task.state == FAILED))
     db.session.execute(sa.delete(ExportChunk).where(ExportChunk.task_id.in_(expired)),
                        execution_options={"synchronize_session": False})
     db.session.commit()

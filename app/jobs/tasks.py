@@ -2,7 +2,7 @@
 notification that pages follow without a reload."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,12 +10,15 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.jobs.binding import jobs
+from app.jobs.queue import storage_errors
 from app.models import Task, utcnow
 from app.models.tasks import ACTIVE_STATES, COMPLETE, FAILED, QUEUED, RUNNING
 from app.notifications.service import notify
 
 PROGRESS = "task_progress"  # the notification's name, as in the Mega-Tutorial
 STOPPED = "The worker stopped while running this task."
+LOST = "The task was lost from the queue before a worker started it."
 
 
 class TaskAlreadyActive(Exception):
@@ -70,10 +73,19 @@ def create(task_id: str, user_id: int, name: str, description: str) -> Task:
     return task
 
 
-def forget(task: Task) -> None:
-    """Undo ``create`` when the job could not be queued."""
+def forget(task_id: str) -> None:
+    """Undo ``create`` when the job could not be queued: the row goes, and
+    the alert shows again what it showed before (an earlier export's result,
+    or nothing)."""
+    task = db.session.get(Task, task_id, populate_existing=True)
+    if task is None:
+        return
+    user_id, name = task.user_id, task.name
     db.session.delete(task)
-    notify(task.user_id, PROGRESS, None)
+    db.session.flush()
+    previous = db.session.scalar(sa.select(Task).where(Task.user_id == user_id, Task.name == name)
+                                 .order_by(Task.created.desc()).limit(1))
+    notify(user_id, PROGRESS, payload(previous) if previous is not None else None)
     db.session.commit()
 
 
@@ -109,6 +121,23 @@ def fail(task_id: str, message: str) -> None:
     db.session.commit()
 
 
+def _lost(cutoff: datetime, user_id: int | None) -> list[Task]:
+    """Queued tasks whose job is gone from the queue (a Redis restarted
+    without its data, a lost queue file): older than the cutoff while
+    nothing at all waits in the queue. Unknown while the store is down."""
+    query = sa.select(Task).where(Task.state == QUEUED, Task.created < cutoff)
+    if user_id is not None:
+        query = query.where(Task.user_id == user_id)
+    waiting = list(db.session.scalars(query))
+    if not waiting:
+        return []
+    try:
+        pending = jobs().huey.pending_count()
+    except storage_errors():
+        return []
+    return waiting if pending == 0 else []
+
+
 def sweep_stopped(user_id: int | None = None) -> int:
     """Fail the running tasks whose worker has been silent for
     JOB_STUCK_SECONDS (killed, or its host gone): no task stays at 43% for
@@ -122,6 +151,10 @@ def sweep_stopped(user_id: int | None = None) -> int:
     for task in stopped:
         task.state, task.error, task.finished = FAILED, STOPPED, utcnow()
         _tell(task)
+    for task in _lost(cutoff, user_id):
+        task.state, task.error, task.finished = FAILED, LOST, utcnow()
+        _tell(task)
+        stopped.append(task)
     if stopped:
         db.session.commit()
     return len(stopped)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -12,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from app.jobs.queue import queue_url, storage_errors
+from app.observability.workermetrics import DEFAULT_HOST, DEFAULT_PORT, serve_worker_metrics
 
 HEARTBEAT_KEY = "worker-heartbeat"
 HEARTBEAT_SECONDS = 10.0
@@ -40,8 +42,13 @@ def _beat(app: Flask, stop: threading.Event) -> None:
 @click.command("worker")
 @click.option("--workers", type=int, default=None, help="Threads running jobs (default: JOB_WORKERS).")
 @click.option("--verbose", "-v", is_flag=True, help="Also log every job started and finished (Huey's INFO lines).")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, envvar="WORKER_METRICS_PORT",
+              show_default=True, show_envvar=True,
+              help="Serve this worker's /metrics on this port; 0: not at all. Each worker on a host needs its own.")
+@click.option("--metrics-host", default=DEFAULT_HOST, envvar="WORKER_METRICS_HOST", show_default=True,
+              show_envvar=True, help="The address the metrics port listens on.")
 @with_appcontext
-def worker(workers: int | None, verbose: bool) -> None:
+def worker(workers: int | None, verbose: bool, metrics_port: int, metrics_host: str) -> None:
     """Run queued background jobs until stopped (Ctrl-C finishes the running ones first)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     huey = app.extensions["jobs"].huey
@@ -57,6 +64,12 @@ def worker(workers: int | None, verbose: bool) -> None:
     huey_log.setLevel(logging.INFO if verbose else logging.WARNING)
     stop = threading.Event()
     threading.Thread(target=_beat, args=(app, stop), name="worker-heartbeat", daemon=True).start()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        app.logger.warning("PROMETHEUS_MULTIPROC_DIR is set: the web's /metrics will add this worker's counts to "
+                           "its own (and gunicorn empties that folder as it starts). Unset it for `flask worker`.")
+    metrics = serve_worker_metrics(app, metrics_host, metrics_port) if metrics_port else None
+    if metrics is not None:
+        click.echo(f"Worker metrics: http://{metrics_host}:{metrics_port}/metrics", err=True)
     # max_delay: an idle worker looks at an SQLite queue every second, so a
     # job starts within a second of being queued (Redis blocks, and wakes at once).
     consumer = huey.create_consumer(workers=count, worker_type="thread", periodic=True, max_delay=1.0,
@@ -66,6 +79,9 @@ def worker(workers: int | None, verbose: bool) -> None:
         consumer.run()
     finally:
         stop.set()
+        if metrics is not None:
+            metrics.shutdown()
+            metrics.server_close()
 
 
 def _safe(url: str) -> str:

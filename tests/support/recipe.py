@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "deploy" / "microblog.service"
+WORKER_UNIT = ROOT / "deploy" / "microblog-worker.service"
 ENV_EXAMPLE = ROOT / "deploy" / "env.example"
 # Where the recipe puts things on a real host; each moves under the root.
 HOST_PATHS = ("/srv/microblog", "/etc/microblog", "/var/log/microblog", "/run/microblog", "/var/lib/microblog")

@@ -10,7 +10,16 @@
   }
   var stuckMs = (parseFloat(box.dataset.stuckSeconds) || 120) * 1000;
   var keepMs = (parseFloat(box.dataset.keepHours) || 24) * 3600 * 1000;
+  var root = box.dataset.root || "";  // the site's path prefix, behind a proxy that sets one
+  // The server's clock, not this computer's: notification times are the
+  // server's, and a client clock ahead would make every running task look stopped.
+  var skewMs = (parseFloat(box.dataset.serverTime) || Date.now() / 1000) * 1000 - Date.now();
+
+  function serverNow() {
+    return Date.now() + skewMs;
+  }
   var DISMISSED = "microblog.dismissedTasks";
+  var stuckTimer = null;
 
   function dismissed() {
     try {
@@ -59,7 +68,7 @@
     var token = document.querySelector("input[name=csrf_token]");
     var form = element("form", "d-inline");
     form.method = "post";
-    form.action = "/export_posts";
+    form.action = box.dataset.exportUrl || root + "/export_posts";
     if (token) {
       var copy = element("input");
       copy.type = "hidden";
@@ -72,12 +81,16 @@
   }
 
   function render(task, item) {
+    if (stuckTimer !== null) {
+      window.clearTimeout(stuckTimer);
+      stuckTimer = null;
+    }
     box.replaceChildren();
     if (!task || dismissed().indexOf(task.task_id) !== -1) {
       return;
     }
     var state = task.state;
-    var age = Date.now() - item.timestamp * 1000;
+    var age = serverNow() - item.timestamp * 1000;
     if ((state === "complete" || state === "failed") && age > keepMs) {
       return;  // old news: the file is gone, and so is the alert
     }
@@ -86,6 +99,13 @@
     if (state === "running" && age > stuckMs) {
       state = "failed";
       task.error = "The worker stopped while running this task.";
+    } else if (state === "running") {
+      // A dead worker sends no more news, so no later poll would redraw
+      // this: look again once it has been silent too long (a report in
+      // between redraws first and clears this).
+      stuckTimer = window.setTimeout(function () {
+        render(task, item);
+      }, stuckMs - age + 1000);
     }
     var kind = {queued: "info", running: "info", complete: "success", failed: "danger"}[state] || "info";
     var alert = element("div", "alert alert-" + kind + " task-alert");
@@ -99,7 +119,7 @@
         alert.appendChild(element("span", null, task.description.replace(/^Exporting/, "Exported") + ": done. "));
         if (task.result_url) {
           var link = element("a", "alert-link", "Download the file");
-          link.href = task.result_url;
+          link.href = root + task.result_url;
           alert.appendChild(link);
         }
       } else {
