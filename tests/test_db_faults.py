@@ -30,6 +30,7 @@ from tests.conftest import config, make_user
 from tests.support.metrics import scrape, value
 from tests.support.postgres import PostgresCluster
 from tests.support.smtp import SMTPServer
+from tests.support.waiting import wait_for
 
 HTML = {"Accept": "text/html"}
 JSON = {"Accept": "application/json"}
@@ -153,6 +154,17 @@ def too_many_connections(scene: Scene) -> Iterator[None]:
     assert scene.cluster is not None
     scene.cluster.psql(f'ALTER ROLE "{scene.name}" CONNECTION LIMIT 1')
     scene.new_connections()
+    # A backend outlives its client's close by a moment (and a health-check
+    # thread may still return its connection): take the one allowed
+    # connection only once the role has none left, or this client is the one refused.
+    superuser = scene.cluster.url("postgres").replace("+psycopg", "")
+
+    def role_idle() -> bool:
+        with psycopg.connect(superuser, autocommit=True) as conn:
+            row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (scene.name,)).fetchone()
+        return row is not None and row[0] == 0
+
+    wait_for(role_idle, 10, lambda: f"role {scene.name} still has connections")
     with psycopg.connect(scene.url.replace("+psycopg", "")):
         yield
 
