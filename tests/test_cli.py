@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import db
+from app.cli.vocabulary import VOCABULARY
 from app.models import Message, Notification, Post, User, followers
 
 
@@ -67,6 +68,29 @@ def test_seed_counts_and_login(runner, client):
     assert len({recipient for _, recipient, _ in messages}) > 20  # spread over the users
     response = client.post("/auth/login", data={"username": "user1", "password": "microblog"})
     assert response.headers["Location"] == "/index"
+
+
+def test_seed_writes_common_and_rare_words(runner):
+    """The search benchmarks pick a common and a rare word by rank in
+    VOCABULARY: posts must hold both, as whole words."""
+    result = runner.invoke(args=["seed", "--users", "5", "--posts", "4000", "--follows", "0", "--messages", "0",
+                                 "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    posts = [set(body.split(" ")) for body in db.session.scalars(sa.select(Post.body))]
+
+    def share(rank: int) -> float:
+        return sum(VOCABULARY[rank] in words for words in posts) / len(posts)
+
+    # About 68%, 10%, 1.2% and 0.15% (see the comment on VOCABULARY).
+    assert share(0) > 0.5
+    assert share(0) > share(10) > share(100) > share(1000) > 0
+    assert share(1000) < 0.01
+    used = set().union(*posts)
+    assert used <= set(VOCABULARY)  # never half a word cut off at 140 characters
+    assert len(used) > 2000
+    assert len(set(VOCABULARY)) == len(VOCABULARY) >= 2500
+    assert all(word.isalpha() for word in VOCABULARY)
+    assert {"run", "runs", "running", "cafe", "café", "naïve", "résumé"} <= set(VOCABULARY)
 
 
 def test_seed_unread_counts_are_the_messages_newer_than_the_read_time(runner):

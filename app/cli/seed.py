@@ -16,15 +16,10 @@ from werkzeug.security import generate_password_hash
 from wtforms.validators import Length
 
 from app.accounts import PASSWORD_RULES
+from app.cli.vocabulary import CUM_WEIGHTS, VOCABULARY
 from app.extensions import db
 from app.messages.service import UNREAD
 from app.models import Message, Notification, Post, User, followers, utcnow
-
-WORDS = (
-    "the quick brown fox jumps over lazy dog microblog flask python post today "
-    "coffee morning code ship test deploy review friends music weekend idea "
-    "read write learn build small web app feed follow hello world"
-).split()
 
 BATCH = 5000
 YEAR_S = 60 * 60 * 24 * 365
@@ -50,7 +45,11 @@ def _insert(table: sa.Table, rows: list[dict], bar: Any) -> None:
 
 
 def _body(rng: random.Random) -> str:
-    return " ".join(rng.choices(WORDS, k=rng.randint(3, 18)))[:140]
+    """3 to 18 words of the vocabulary, common ones most often, cut to 140
+    characters."""
+    body = " ".join(rng.choices(VOCABULARY, cum_weights=CUM_WEIGHTS, k=rng.randint(3, 18)))
+    # Cut between words: half a word would be a term found in no other post.
+    return body if len(body) <= 140 else body[:141].rsplit(" ", 1)[0]
 
 
 def _message_rows(rng: random.Random, user_ids: list[int], count: int, now: datetime,
