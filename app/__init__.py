@@ -114,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.messages import bp as messages_bp
     from app.notifications import bp as notifications_bp
+    from app.search.routes import bp as search_bp
 
     app.register_blueprint(errors_bp)
     avatars.init_app(app)
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(messages_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(api_bp, url_prefix="/api")
 
@@ -130,8 +132,10 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from app.cli import alerts, mailserver, seed
     from app.jobs.worker import worker
+    from app.search.cli import search_cli
 
     app.cli.add_command(seed)
     app.cli.add_command(mailserver)
     app.cli.add_command(alerts)
     app.cli.add_command(worker)
+    app.cli.add_command(search_cli)

@@ -6,14 +6,21 @@ rows costs a fraction of that.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import quote
 
+import sqlalchemy.orm as so
 from flask import request
+from markupsafe import Markup
 
 from app.avatars import avatar_url
 from app.models import Message, Post, User
+
+# A post list needs only these of each author: not the password hash, the
+# token or the about-me text of 25 users per page.
+POST_LIST = so.joinedload(Post.author, innerjoin=True).load_only(User.id, User.username, User.email)
 
 
 class Row(NamedTuple):
@@ -24,10 +31,10 @@ class Row(NamedTuple):
     avatar: str
     iso_time: str
     time: str
-    body: str
+    body: str | Markup
 
 
-def _rows(items: list[tuple[User, datetime, str]]) -> list[Row]:
+def _rows(items: list[tuple[User, datetime, str | Markup]]) -> list[Row]:
     # /user/<username> built by hand: usernames are URL-safe ASCII, and
     # url_for() per post was a tenth of a page's cost.
     user_prefix = f"{request.script_root}/user/"
@@ -44,8 +51,12 @@ def _rows(items: list[tuple[User, datetime, str]]) -> list[Row]:
     ]
 
 
-def post_rows(posts: list[Post]) -> list[Row]:
-    return _rows([(post.author, post.timestamp, post.body) for post in posts])
+def post_rows(posts: Sequence[Post], bodies: list[Markup] | None = None) -> list[Row]:
+    """Rows of ``posts``; ``bodies`` replaces their text (search results,
+    already escaped and highlighted)."""
+    if bodies is None:
+        return _rows([(post.author, post.timestamp, post.body) for post in posts])
+    return _rows([(post.author, post.timestamp, body) for post, body in zip(posts, bodies, strict=True)])
 
 
 def message_rows(messages: list[Message]) -> list[Row]:

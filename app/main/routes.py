@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -12,18 +11,13 @@ from app.accounts import DuplicateAccount, commit_account, notify_email_changed
 from app.extensions import db
 from app.forms import EmptyForm
 from app.limits import password_checks
-from app.lists import page_number, paginate, post_rows
+from app.lists import POST_LIST, page_number, paginate, post_rows
 from app.main.forms import EditProfileForm, PostForm
 from app.models import Post, User
 from app.models.base import commit_keeping_loaded
 from app.posts import publish
 
 bp = Blueprint("main", __name__)
-
-# A post list needs only these of each author: not the password hash, the
-# token or the about-me text of 25 users per page.
-POST_LIST = so.joinedload(Post.author, innerjoin=True).load_only(User.id, User.username, User.email)
-
 
 # Static files, probes and scrapes need no user: loading one would cost a query.
 # Polled all day by every open tab: a poll must write nothing, last_seen included.

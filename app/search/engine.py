@@ -1,0 +1,168 @@
+"""Running a search: posts ranked by the database's own engine, and people by
+name.
+
+Ranking every match costs time in proportion to the matches, and a common
+word matches a large share of all posts: at 200,000 posts, ranking all of
+one such word's matches took 40 ms. So relevance is ranked among the newest
+``SEARCH_RANK_WINDOW`` matches, which costs the same at any size, and older
+matches follow, newest first. A word with fewer matches than the window (most
+words) is ranked over all of them.
+
+The statements are plain SQL, written once per engine: built with the
+expression language they cost more Python per page than the search itself.
+A page of results is one statement, two where it reaches past the window.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.lists import Page
+from app.models import UTCDateTime
+from app.search.highlight import CLOSE, OPEN
+from app.search.query import Term, fts5, tsquery
+
+PEOPLE_SHOWN = 5
+# Shorter text only matches the start of names: a trigram index cannot help.
+MIN_CONTAINS_CHARS = 3
+
+
+class Author(NamedTuple):
+    id: int
+    username: str
+    email: str
+
+
+class Hit(NamedTuple):
+    """A matching post, shaped like a Post for the list rows and the API."""
+
+    id: int
+    body: str
+    timestamp: datetime
+    author: Author
+    marked: str  # the body with OPEN/CLOSE around each matched word
+    floor: int | None  # the newest match left out of the window, if any
+
+
+_COLUMNS = "p.id, p.body, p.timestamp, u.id, u.username, u.email"
+# By name: positional columns would be matched to the select list by position.
+_TYPES = {"timestamp": UTCDateTime}
+
+# SQLite: FTS5's bm25() (smaller is better) and highlight(). A subquery's
+# "post_search" is its own FROM's table, not the outer one.
+_SQLITE_FLOOR = ("(SELECT rowid FROM post_search WHERE post_search MATCH :q"
+                 " ORDER BY rowid DESC LIMIT 1 OFFSET :window)")
+_SQLITE_FROM = ("FROM post_search JOIN post p ON p.id = post_search.rowid JOIN user u ON u.id = p.user_id"
+                " WHERE post_search MATCH :q")
+_SQLITE_MARKED = "highlight(post_search, 0, :open, :close)"
+SQLITE_RANKED = sa.text(
+    f"SELECT {_COLUMNS}, {_SQLITE_MARKED}, {_SQLITE_FLOOR} {_SQLITE_FROM}"
+    f" AND post_search.rowid > coalesce({_SQLITE_FLOOR}, 0)"
+    " ORDER BY bm25(post_search), p.timestamp DESC, p.id DESC LIMIT :limit OFFSET :offset"
+).columns(**_TYPES)
+SQLITE_OLDER = sa.text(
+    f"SELECT {_COLUMNS}, {_SQLITE_MARKED}, NULL {_SQLITE_FROM}"
+    f" AND post_search.rowid <= coalesce({_SQLITE_FLOOR}, 0)"
+    " ORDER BY post_search.rowid DESC LIMIT :limit OFFSET :offset"
+).columns(**_TYPES)
+
+# PostgreSQL: ts_rank() (normalised by length, larger is better) and
+# ts_headline(), which the planner runs only for the rows returned.
+_QUERY = "to_tsquery('microblog', :q)"
+_PG_FLOOR = f"(SELECT id FROM post WHERE search_vector @@ {_QUERY} ORDER BY id DESC LIMIT 1 OFFSET :window)"
+_PG_FROM = f'FROM post p JOIN "user" u ON u.id = p.user_id WHERE p.search_vector @@ {_QUERY}'
+_PG_MARKED = f"ts_headline('microblog', p.body, {_QUERY}, :options)"
+POSTGRES_RANKED = sa.text(
+    f"SELECT {_COLUMNS}, {_PG_MARKED}, {_PG_FLOOR} {_PG_FROM} AND p.id > coalesce({_PG_FLOOR}, 0)"
+    f" ORDER BY ts_rank(p.search_vector, {_QUERY}, 1) DESC, p.timestamp DESC, p.id DESC"
+    " LIMIT :limit OFFSET :offset"
+).columns(**_TYPES)
+POSTGRES_OLDER = sa.text(
+    f"SELECT {_COLUMNS}, {_PG_MARKED}, NULL {_PG_FROM} AND p.id <= coalesce({_PG_FLOOR}, 0)"
+    " ORDER BY p.id DESC LIMIT :limit OFFSET :offset"
+).columns(**_TYPES)
+_HEADLINE_OPTIONS = f"StartSel={OPEN}, StopSel={CLOSE}, HighlightAll=true"
+
+# People: names starting with the text (the lower(username) index), then
+# names containing it (the trigram index), oldest accounts first.
+SQLITE_PEOPLE = sa.text(
+    "SELECT id, username, email FROM ("
+    " SELECT * FROM (SELECT id, username, email, 0 AS part, lower(username) AS name, 0 AS n FROM user"
+    "  WHERE lower(username) >= :low AND lower(username) < :high ORDER BY lower(username) LIMIT :limit)"
+    " UNION ALL"
+    " SELECT * FROM (SELECT u.id, u.username, u.email, 1, '', u.id FROM user_search s JOIN user u ON u.id = s.rowid"
+    "  WHERE s.user_search MATCH :phrase AND substr(lower(u.username), 1, :length) != :needle"
+    "  ORDER BY u.id LIMIT :limit)"
+    ") ORDER BY part, name, n LIMIT :limit")
+SQLITE_PEOPLE_STARTING = sa.text(
+    "SELECT id, username, email FROM user WHERE lower(username) >= :low AND lower(username) < :high"
+    " ORDER BY lower(username) LIMIT :limit")
+POSTGRES_PEOPLE = sa.text(
+    'SELECT id, username, email FROM ('
+    ' (SELECT id, username, email, 0 AS part, lower(username) AS name, 0 AS n FROM "user"'
+    "  WHERE lower(username) LIKE :prefix ORDER BY lower(username) LIMIT :limit)"
+    " UNION ALL"
+    ' (SELECT id, username, email, 1, \'\', id FROM "user"'
+    "  WHERE lower(username) LIKE :contains AND substr(lower(username), 1, :length) != :needle"
+    "  ORDER BY id LIMIT :limit)"
+    ") AS people ORDER BY part, name, n LIMIT :limit")
+
+
+def _posts(ranked: bool, terms: list[Term], limit: int, offset: int) -> list[Hit]:
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
+        statement = SQLITE_RANKED if ranked else SQLITE_OLDER
+        params = {"q": fts5(terms), "open": OPEN, "close": CLOSE}
+    else:
+        statement = POSTGRES_RANKED if ranked else POSTGRES_OLDER
+        params = {"q": tsquery(terms), "options": _HEADLINE_OPTIONS}
+    params.update(window=current_app.config["SEARCH_RANK_WINDOW"], limit=limit, offset=offset)
+    return [Hit(row[0], row[1], row[2], Author(row[3], row[4], row[5]), row[6], row[7])
+            for row in db.session.execute(statement, params)]
+
+
+def search_posts(terms: list[Term], page: int, per_page: int | None = None) -> Page[Hit]:
+    """One page of the posts matching every term: the newest
+    ``SEARCH_RANK_WINDOW`` matches by relevance (ties newest first), then the
+    older ones newest first."""
+    per_page = per_page or current_app.config["POSTS_PER_PAGE"]
+    window = current_app.config["SEARCH_RANK_WINDOW"]
+    offset, wanted = (page - 1) * per_page, per_page + 1
+    hits: list[Hit] = []
+    if offset < window:
+        hits = _posts(True, terms, wanted, offset)
+        # A short page ends the results unless older matches exist; with no
+        # row at all the window was not full (it holds more than `offset`).
+        if len(hits) == wanted or not hits or hits[0].floor is None:
+            return _page(hits, page, per_page)
+    hits += _posts(False, terms, wanted - len(hits), max(0, offset - window))
+    return _page(hits, page, per_page)
+
+
+def _page(hits: list[Hit], page: int, per_page: int) -> Page[Hit]:
+    return Page(items=hits[:per_page], page=page, has_next=len(hits) > per_page)
+
+
+def search_people(text: str, limit: int = PEOPLE_SHOWN) -> list[Author]:
+    """Up to ``limit`` users whose name starts with ``text``, by name, then
+    (for text of MIN_CONTAINS_CHARS or more) whose name contains it."""
+    needle = text.strip().lower()
+    # Usernames are ASCII letters, digits and "_.-": nobody else can match.
+    if not needle or not needle.isascii() or not needle.replace("_", "a").replace(".", "a").replace(
+            "-", "a").isalnum():
+        return []
+    params: dict[str, object] = {"needle": needle, "length": len(needle), "limit": limit}
+    if db.engine.dialect.name == "sqlite":
+        # Every name starting with the needle sorts between these two.
+        params.update(low=needle, high=needle[:-1] + chr(ord(needle[-1]) + 1), phrase=f'"{needle}"')
+        statement = SQLITE_PEOPLE if len(needle) >= MIN_CONTAINS_CHARS else SQLITE_PEOPLE_STARTING
+    else:
+        escaped = needle.replace("_", "\\_")  # the one LIKE wildcard a username can hold
+        contains = f"%{escaped}%" if len(needle) >= MIN_CONTAINS_CHARS else "\x01"  # "\x01": matches nobody
+        params.update(prefix=f"{escaped}%", contains=contains)
+        statement = POSTGRES_PEOPLE
+    return [Author(*row) for row in db.session.execute(statement, params)]
