@@ -119,6 +119,19 @@ SPEC: dict[str, Any] = {
                 "responses": {**ok("The post.", "Post"), **errors(401, 404)},
             },
         },
+        "/api/search": {
+            "get": {
+                "summary": "Search posts (by relevance) and people (by name)",
+                "operationId": "search",
+                "parameters": [{"name": "q", "in": "query", "required": True,
+                                "schema": {"type": "string"},
+                                "description": 'Words to find, all of them. "A phrase" in double quotes, word* '
+                                               "for a prefix; any other character only separates words. Case "
+                                               "and accents are ignored; English word forms match. Longer than "
+                                               "200 characters: cut."}, *PAGE_PARAMETERS],
+                "responses": {**ok("The results.", "SearchResults"), **errors(400, 401)},
+            },
+        },
         "/api/messages": {
             "get": {
                 "summary": "Your inbox, newest first (reading page 1 marks it read)",

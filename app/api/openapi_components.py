@@ -89,6 +89,14 @@ def collection(item: str) -> dict[str, Any]:
     })
 
 
+POST = {
+    "id": ID,
+    "body": {"type": "string"},
+    "timestamp": DATETIME,
+    "author": obj({"id": ID, "username": {"type": "string"}}),
+    "_links": obj({"self": LINK, "author": LINK}),
+}
+
 SCHEMAS: dict[str, Any] = {
     "Problem": {
         "type": "object",
@@ -125,12 +133,23 @@ SCHEMAS: dict[str, Any] = {
         required=["id", "username", "last_seen", "about_me", "post_count", "follower_count", "following_count",
                   "_links"],
     ),
-    "Post": obj({
-        "id": ID,
-        "body": {"type": "string"},
-        "timestamp": DATETIME,
-        "author": obj({"id": ID, "username": {"type": "string"}}),
-        "_links": obj({"self": LINK, "author": LINK}),
+    "Post": obj(POST),
+    "SearchHit": obj({
+        **POST,
+        "highlight": {"type": "string", "description": "The body as HTML: escaped, with each matched word in "
+                                                       "<mark>...</mark> (the only markup it contains)."},
+    }),
+    "SearchResults": obj({
+        "q": {"type": "string", "description": "The query as searched: trimmed, control characters removed, "
+                                               "cut to 200 characters."},
+        "posts": obj({
+            "items": {"type": "array", "items": ref("schemas", "SearchHit")},
+            "_meta": obj({"page": ID, "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}}),
+            "_links": obj({"self": LINK, "next": nullable(LINK), "prev": nullable(LINK)}),
+        }, description="Posts with every word, the most relevant of the newest matches first. "
+                       "No totals are counted: follow _links.next until it is null."),
+        "users": {"type": "array", "items": ref("schemas", "User"), "maxItems": 5,
+                  "description": "On page 1 only: people whose username starts with, then contains, q."},
     }),
     "Message": obj({
         "id": ID,
