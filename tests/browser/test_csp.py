@@ -23,7 +23,7 @@ except ImportError:  # the ``browser`` fixture reports it (a skip, or a failure 
 pytestmark = pytest.mark.browser
 
 LOGGED_IN = ["/", "/index", "/explore", "/user/alice", "/user/BOB", "/edit_profile", "/auth/change_password",
-             "/messages", "/send_message/bob"]
+             "/messages", "/send_message/bob", "/search?q=hello", "/search?q="]
 # Logged out, the pages behind a login answer with the login page.
 LOGGED_OUT = ["/", "/index", "/explore", "/user/bob", "/messages", "/send_message/bob", "/auth/login",
               "/auth/register", "/auth/reset_password_request", "/auth/reset_password/not-a-token"]
