@@ -49,12 +49,15 @@ clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
 
 # Observability, background-job, soak and fault benchmarks (see README, Benchmarks).
-.PHONY: bench-observability bench-jobs soak faults
+.PHONY: bench-observability bench-jobs bench-search soak faults
 bench-observability: $(BIN)/.dev
 	$(BIN)/python -m bench.observability $(BENCH_ARGS)
 
 bench-jobs: $(BIN)/.dev
 	$(BIN)/python -m bench.jobs $(BENCH_ARGS)
+
+bench-search: $(BIN)/.dev
+	$(BIN)/python -m bench.search_writes $(BENCH_ARGS)
 
 soak: $(BIN)/.dev
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)

@@ -80,7 +80,7 @@ class Config:
     POSTS_PER_PAGE = env_int("POSTS_PER_PAGE", 25)
     # Search ranks this many of a query's newest matches by relevance; older
     # matches follow, newest first (app/search/engine.py says why).
-    SEARCH_RANK_WINDOW = env_int("SEARCH_RANK_WINDOW", 500)
+    SEARCH_RANK_WINDOW = env_int("SEARCH_RANK_WINDOW", 200)
     # Relative values are taken from the project folder, never the working directory.
     LOG_DIR = str(BASE_DIR / (os.environ.get("LOG_DIR") or "logs"))
     LOG_TO_STDOUT = env_bool("LOG_TO_STDOUT")

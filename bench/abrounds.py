@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from bench.common import (
+    NON_2XX_LUA,
     Measurement,
     Server,
     WrkResult,
@@ -71,7 +72,7 @@ class Side:
 
 def side_by_side(
     servers: Mapping[str, Callable[[ExitStack], Server]], path: str | Mapping[str, str], rounds: int,
-    duration_s: int, warmup_s: int, log: IO[str], headers: Sequence[str] = (),
+    duration_s: int, warmup_s: int, log: IO[str], headers: Sequence[str] = (), lua: str = NON_2XX_LUA,
 ) -> dict[str, Side]:
     """``rounds`` rounds of wrk on every server at once, each server started
     afresh (``servers`` start one, stopped when the stack closes) and warmed
@@ -85,8 +86,8 @@ def side_by_side(
             started = {label: servers[label](stack) for label in order}
             targets = {label: started[label].url + paths[label] for label in order}
             if warmup_s > 0:
-                _together(targets, headers, warmup_s, None)
-            runs = _measure_together(started, targets, headers, duration_s, log)
+                _together(targets, headers, warmup_s, None, lua)
+            runs = _measure_together(started, targets, headers, duration_s, log, lua)
         for label in labels:
             sides[label].runs.append(runs[label])
             run = runs[label]
@@ -96,19 +97,20 @@ def side_by_side(
 
 
 def _together(targets: Mapping[str, str], headers: Sequence[str], duration_s: int,
-              log: IO[str] | None) -> dict[str, WrkResult]:
+              log: IO[str] | None, lua: str = NON_2XX_LUA) -> dict[str, WrkResult]:
     """One wrk per target (1 thread, 8 connections: 2 threads and 16 in all),
     all started at once, in the targets' order."""
     with ThreadPoolExecutor(len(targets)) as pool:
-        futures = {label: pool.submit(run_wrk, url, headers, duration_s, 1, 8, log) for label, url in targets.items()}
+        futures = {label: pool.submit(run_wrk, url, headers, duration_s, 1, 8, log, lua)
+                   for label, url in targets.items()}
         return {label: future.result() for label, future in futures.items()}
 
 
 def _measure_together(servers: Mapping[str, Server], targets: Mapping[str, str], headers: Sequence[str],
-                      duration_s: int, log: IO[str]) -> dict[str, Measurement]:
+                      duration_s: int, log: IO[str], lua: str = NON_2XX_LUA) -> dict[str, Measurement]:
     cpu_before = {label: server.cpu_seconds() for label, server in servers.items()}
     busy_before, wrk_before, started = machine_busy_seconds(), reaped_children_seconds(), time.monotonic()
-    results = _together(targets, headers, duration_s, log)
+    results = _together(targets, headers, duration_s, log, lua)
     elapsed = time.monotonic() - started
     server_cpu = {label: server.cpu_seconds() - cpu_before[label] for label, server in servers.items()}
     other = machine_busy_seconds() - busy_before - sum(server_cpu.values()) - (reaped_children_seconds() - wrk_before)

@@ -229,10 +229,12 @@ def run_wrk(
     threads: int = 2,
     connections: int = 16,
     log: IO[str] | None = None,
+    lua: str = NON_2XX_LUA,
 ) -> WrkResult:
-    """One wrk run; ``headers`` are ``"Name: value"`` strings."""
+    """One wrk run; ``headers`` are ``"Name: value"`` strings. ``lua`` must
+    print the ``BENCH_NON_2XX`` line as NON_2XX_LUA does."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench-") as script:
-        script.write(NON_2XX_LUA)
+        script.write(lua)
         script.flush()
         command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "--latency", "-s", script.name]
         for header in headers:

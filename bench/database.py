@@ -17,8 +17,9 @@ SECRET_KEY = "microblog-bench-secret-not-for-production"
 PASSWORD = "microblog"
 
 
-def app_env(directory: Path) -> dict[str, str]:
-    """The environment for an app whose database and logs live in ``directory``."""
+def app_env(directory: Path, database_url: str | None = None) -> dict[str, str]:
+    """The environment for an app whose logs (and SQLite database, unless
+    ``database_url`` names another) live in ``directory``."""
     env = dict(os.environ)
     # Debug mode would measure the debugger; a mail server would get error
     # emails from a benchmark.
@@ -26,7 +27,7 @@ def app_env(directory: Path) -> dict[str, str]:
         env.pop(name, None)
     env.update(
         FLASK_APP="microblog.py",
-        DATABASE_URL=f"sqlite:///{directory / 'bench.db'}",
+        DATABASE_URL=database_url or f"sqlite:///{directory / 'bench.db'}",
         SECRET_KEY=SECRET_KEY,
         LOG_DIR=str(directory / "logs"),
         # The server speaks plain http on 127.0.0.1, as under `make run`: a

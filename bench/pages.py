@@ -1,6 +1,9 @@
-"""``make bench``: how fast microblog serves its main pages, against a bare
-Flask app on the same machine; how the feed holds up with 10x the data, and
-the inbox with 10,000 messages in it.
+"""``make bench``: how fast microblog serves its main pages and searches,
+against a bare Flask app on the same machine; how the feed and the searches
+hold up with 10x the data, and the inbox with 10,000 messages in it.
+
+``--database postgresql`` runs it all on a throwaway PostgreSQL cluster
+instead of SQLite.
 
 Every figure is a real HTTP run: gunicorn (2 sync workers) driven by wrk. The
 table goes to the terminal and, as JSON, to bench/results/; the seeding,
@@ -27,6 +30,17 @@ MIN_SCALE_PCT = 80.0
 
 BASE_SCALE = Scale(users=1000, posts=20_000, follows=20, messages=20_000)
 
+# Searches on `flask seed`'s Zipf-like vocabulary (app/cli/vocabulary.py):
+# "coffee" (rank 10) is in about 10% of posts, more than SEARCH_RANK_WINDOW;
+# "universe" (rank 1000) in 0.15%; the phrase joins ranks 6 and 0; "wor*"
+# is a prefix of several words.
+SEARCHES = (
+    Page("/search?q=coffee", logged_in=True, min_pct_of_hello=8.0),
+    Page("/search?q=universe", logged_in=True, min_pct_of_hello=8.0),
+    Page("/search?q=%22good+time%22", logged_in=True, min_pct_of_hello=8.0),
+    Page("/search?q=wor*", logged_in=True, min_pct_of_hello=8.0),
+)
+
 PAGES = (
     Page("/auth/login", logged_in=False, min_pct_of_hello=20.0),
     Page("/index", logged_in=True, min_pct_of_hello=8.0),
@@ -37,6 +51,7 @@ PAGES = (
     Page("/messages", logged_in=True, min_pct_of_hello=8.0),
     # The poll: the user's row and one indexed query, nothing written.
     Page("/notifications?since=0", logged_in=True, min_pct_of_hello=30.0, max_sql=2),
+    *SEARCHES,
 )
 FEED = PAGES[1]
 INBOX = PAGES[4]
@@ -44,22 +59,26 @@ INBOX = PAGES[4]
 
 @dataclass(frozen=True)
 class BigPhase:
-    """One page again on a bigger database, against its req/s at 1x."""
+    """Pages again on a bigger database, each against its req/s at 1x."""
 
     label: str
     title: str
     scale: Scale
-    page: Page
+    pages: tuple[Page, ...]
     baseline: str
 
 
 PHASES = (
-    BigPhase("10x", "Feed at 10x data", Scale(users=10_000, posts=200_000, follows=20, messages=200_000),
-             FEED, "of the 1x feed"),
+    BigPhase("10x", "Feed and searches at 10x data", Scale(users=10_000, posts=200_000, follows=20,
+                                                          messages=200_000),
+             (FEED, *SEARCHES), "of the same page at 1x"),
     # 1x data, and 10,000 messages more in USER's inbox: only the inbox grows.
     BigPhase("inbox", "Inbox of 10,000 messages", replace(BASE_SCALE, inbox=10_000),
-             INBOX, f"of the 1x {INBOX.path}"),
+             (INBOX,), f"of the 1x {INBOX.path}"),
 )
+# At 10x, a search keeps this share of its 1x req/s (the issue's target);
+# the feed keeps MIN_SCALE_PCT.
+MIN_SEARCH_SCALE_PCT = 70.0
 
 
 def run_hello(args: argparse.Namespace, log: IO[str]) -> PageResult:
@@ -69,19 +88,24 @@ def run_hello(args: argparse.Namespace, log: IO[str]) -> PageResult:
 
 
 def run_base(hello: PageResult, args: argparse.Namespace, log: IO[str]) -> list[PageResult]:
-    with seeded_server(BASE_SCALE, "1x", f"{len(PAGES)} pages", log) as site:
+    with seeded_server(BASE_SCALE, "1x", f"{len(PAGES)} pages", log, args.database) as site:
         results = measure_pages(site, PAGES, args, log)
     for page, result in zip(PAGES, results, strict=True):
         judge(result, hello, "hello", page.min_pct_of_hello, page.max_sql)
     return results
 
 
-def run_phase(phase: BigPhase, at_1x: PageResult, args: argparse.Namespace, log: IO[str]) -> Phase:
-    with seeded_server(phase.scale, phase.label, phase.page.path, log) as site:
-        [result] = measure_pages(site, [phase.page], args, log)
-    judge(result, at_1x, phase.baseline, MIN_SCALE_PCT, phase.page.max_sql)
+def run_phase(phase: BigPhase, at_1x: list[PageResult], args: argparse.Namespace, log: IO[str]) -> list[Phase]:
+    what = ", ".join(page.path for page in phase.pages)
+    with seeded_server(phase.scale, phase.label, what, log, args.database) as site:
+        results = measure_pages(site, phase.pages, args, log)
     title = f"{phase.title}: {phase.scale.describe()}; % = req/s as a percentage {phase.baseline}"
-    return Phase(title, result)
+    phases = []
+    for page, result, base in zip(phase.pages, results, at_1x, strict=True):
+        min_pct = MIN_SEARCH_SCALE_PCT if page in SEARCHES else MIN_SCALE_PCT
+        judge(result, base, phase.baseline, min_pct, page.max_sql)
+        phases.append(Phase(title if not phases else "", result))
+    return phases
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip the 10x-data and 10,000-message inbox phases")
     parser.add_argument("--duration", type=int, default=15, help="seconds of each measured wrk run")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of the warm-up run before each (0: none)")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="the database every phase runs on (postgresql: a throwaway local cluster)")
     args = parser.parse_args(argv)
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -99,13 +125,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"warning: load average is {load:.2f} before starting; other work will lower the figures",
               file=sys.stderr)
     RESULTS.mkdir(exist_ok=True)
-    log_path = RESULTS / f"pages-{stamp}.log"
+    log_path = RESULTS / f"pages-{args.database}-{stamp}.log"
     print(f"Logging seed, gunicorn and wrk output to {log_path.relative_to(ROOT)}")
     with log_path.open("w") as log:
         try:
             hello = run_hello(args, log)
             pages = run_base(hello, args, log)
-            phases = [] if args.quick else [run_phase(p, pages[PAGES.index(p.page)], args, log) for p in PHASES]
+            phases = [] if args.quick else [
+                phase for p in PHASES for phase in run_phase(p, [pages[PAGES.index(page)] for page in p.pages], args,
+                                                             log)]
         except KeyboardInterrupt:
             print("\nInterrupted; every server started has been stopped.", file=sys.stderr)
             return 130
@@ -113,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = {
         "wrk": f"-t2 -c16 -d{args.duration}s --latency, {args.warmup}s warm-up",
         "gunicorn": "-w 2 (sync workers), 127.0.0.1",
+        "database": args.database,
         "base_scale": BASE_SCALE.describe(),
         "phases": {} if args.quick else {p.label: p.scale.describe() for p in PHASES},
         "user": USER,
@@ -122,13 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load_average_before": round(load, 2),
     }
     met = print_report(settings, hello, pages, phases)
-    out = RESULTS / f"pages-{stamp}.json"
+    out = RESULTS / f"pages-{args.database}-{stamp}.json"
     report = {
         "timestamp": stamp,
         "settings": settings,
         "hello": _as_json(hello),
         "pages": [_as_json(p) for p in pages],
-        "phases": {spec.label: _as_json(phase.result) for spec, phase in zip(PHASES, phases, strict=False)},
+        "phases": [{"title": phase.title, **_as_json(phase.result)} for phase in phases],
         "all_targets_met": met,
     }
     out.write_text(json.dumps(report, indent=2) + "\n")

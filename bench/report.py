@@ -96,8 +96,9 @@ def print_report(
         print(table.judged(page))
 
     for phase in phases:
-        print(f"\n{phase.title}\n")
-        print(table.header())
+        if phase.title:  # a phase's later pages share its first one's title and header
+            print(f"\n{phase.title}\n")
+            print(table.header())
         print(table.judged(phase.result))
 
     judged = [*pages, *(phase.result for phase in phases)]

@@ -18,6 +18,7 @@ from bench.client import get_status, log_in, wrk_headers
 from bench.common import ROOT, Server, gunicorn, measure
 from bench.database import PASSWORD, app_env, seed_database
 from bench.report import PageResult
+from tests.support.postgres import PostgresCluster, find_bindir
 
 # Every logged-in page is measured as this user: the first one `flask seed`
 # creates, who also gets the extra messages of a Scale's ``inbox``.
@@ -58,10 +59,25 @@ class Site:
 
 
 @contextmanager
-def seeded_server(scale: Scale, label: str, what: str, log: IO[str]) -> Iterator[Site]:
+def database_url(database: str, directory: Path) -> Iterator[str | None]:
+    """None for the default SQLite file in ``directory``; for PostgreSQL, a
+    database on a throwaway cluster of its own, removed afterwards."""
+    if database == "sqlite":
+        yield None
+        return
+    cluster = PostgresCluster(find_bindir() or Path("/usr/lib/postgresql/15/bin"))
+    try:
+        cluster.start()
+        yield cluster.create_database("microblog_bench")
+    finally:
+        cluster.cleanup()
+
+
+@contextmanager
+def seeded_server(scale: Scale, label: str, what: str, log: IO[str], database: str = "sqlite") -> Iterator[Site]:
     """A fresh database seeded at ``scale``, served by gunicorn until the block ends."""
-    with tempfile.TemporaryDirectory(prefix="microblog-bench-") as tmp:
-        env = app_env(Path(tmp))
+    with tempfile.TemporaryDirectory(prefix="microblog-bench-") as tmp, database_url(database, Path(tmp)) as url:
+        env = app_env(Path(tmp), url)
         seconds = seed_database(env, scale.users, scale.posts, scale.follows, log,
                                 messages=scale.messages, inbox=scale.inbox)
         print(f"[{label}] seeded {scale.describe()} in {seconds:.0f}s; measuring {what}", flush=True)

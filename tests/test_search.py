@@ -65,6 +65,11 @@ class TestWhatAQueryFinds:
         assert sorted(found(client, "micro*")) == sorted(["microblog rocks", "microscope", "a micro thing"])
         assert found(client, "micro") == ["a micro thing"]
 
+    def test_a_one_letter_prefix_is_the_word_itself(self, client, logged_in):
+        write(logged_in, "a b c", "apple")
+        assert found(client, "a*") == ["a b c"]
+        assert found(client, "ap*") == ["apple"]
+
     def test_operators_typed_by_a_user_are_just_words(self, client, logged_in):
         write(logged_in, "cats and dogs", "cats or dogs", "cats not dogs")
         assert found(client, "cats AND dogs") == ["cats and dogs"]
@@ -219,7 +224,7 @@ class TestThePage:
 
     def test_pages_link_with_the_query(self, client, logged_in, app):
         app.config["POSTS_PER_PAGE"] = 2
-        write(logged_in, "kiwi one", "kiwi two", "kiwi three")
+        write(logged_in, "kiwi one", "kiwi two", "kiwi six")  # equally relevant: newest first
         page = client.get("/search?q=kiwi").get_data(as_text=True)
         assert 'href="/search?page=2&amp;q=kiwi"' in page
         assert found(client, "kiwi", page=2) == ["kiwi one"]

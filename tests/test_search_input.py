@@ -58,8 +58,8 @@ def test_a_long_query_is_cut_to_the_documented_maximum(client, logged_in):
 
 class TestParsing:
     def test_words_phrases_and_prefixes(self):
-        assert parse('Run "Quick  Brown" micro* -x') == [
-            Term(("run",)), Term(("quick", "brown")), Term(("micro",), prefix=True), Term(("x",))]
+        assert parse('Run "Quick  Brown" micro* -x y*') == [
+            Term(("run",)), Term(("quick", "brown")), Term(("micro",), prefix=True), Term(("x",)), Term(("y",))]
 
     def test_operators_are_separators(self):
         assert parse("a&b|c!d<->e(f)g:h^i") == [Term((w,)) for w in "abcdefghi"]

