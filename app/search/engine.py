@@ -55,7 +55,7 @@ class Hit(NamedTuple):
     older: int | None  # not None (in ranked rows) when matches older than the window exist
 
 
-_COLUMNS = "p.id, p.body, p.timestamp, u.id, u.username, u.email"
+_COLUMNS = "p.id, p.body, p.timestamp, u.id AS author_id, u.username, u.email"
 # By name: positional columns would be matched to the select list by position.
 _TYPES = {"timestamp": UTCDateTime}
 
@@ -66,15 +66,20 @@ _SQLITE_FLOOR = ("(SELECT rowid FROM post_search WHERE post_search MATCH :q"
 _SQLITE_FROM = ("FROM post_search JOIN post p ON p.id = post_search.rowid JOIN user u ON u.id = p.user_id"
                 " WHERE post_search MATCH :q")
 _SQLITE_MARKED = "highlight(post_search, 0, :open, :close)"
-# Matches: highlight() adds one character before each one. Then bm25's
-# saturation (k1 = 1.2) and length normalisation (b = 0.75, average post 80
+# The window: the newest matches (one more, to learn whether older ones
+# exist), read once with their highlights (MATERIALIZED: merged into the
+# outer query, each use of `marked` would run highlight() again), then
+# ranked. A match adds two marker characters. The score is bm25's saturation
+# (k1 = 1.2) and length normalisation (b = 0.75, average post 80
 # characters), without its rarity weight.
-_MATCHES = "(length(highlight(post_search, 0, :open, '')) - length(p.body))"
-_SQLITE_SCORE = f"{_MATCHES} * 2.2 / ({_MATCHES} + 1.2 * (0.25 + 0.75 * length(p.body) / 80.0))"
+_MATCHES = "((length(w.marked) - length(w.body)) / 2)"
 SQLITE_RANKED = sa.text(
-    f"SELECT {_COLUMNS}, {_SQLITE_MARKED}, {_SQLITE_FLOOR} {_SQLITE_FROM}"
-    f" AND post_search.rowid > coalesce({_SQLITE_FLOOR}, 0)"
-    f" ORDER BY {_SQLITE_SCORE} DESC, p.timestamp DESC, p.id DESC LIMIT :limit OFFSET :offset"
+    f"WITH newest AS MATERIALIZED (SELECT {_COLUMNS}, {_SQLITE_MARKED} AS marked {_SQLITE_FROM}"
+    " ORDER BY post_search.rowid DESC LIMIT :window_and_one)"
+    " SELECT w.*, CASE WHEN (SELECT count(*) FROM newest) > :window THEN 1 END"
+    " FROM (SELECT * FROM newest ORDER BY id DESC LIMIT :window) AS w"
+    f" ORDER BY {_MATCHES} * 2.2 / ({_MATCHES} + 1.2 * (0.25 + 0.75 * length(w.body) / 80.0)) DESC,"
+    " w.timestamp DESC, w.id DESC LIMIT :limit OFFSET :offset"
 ).columns(**_TYPES)
 SQLITE_OLDER = sa.text(
     f"SELECT {_COLUMNS}, {_SQLITE_MARKED}, NULL {_SQLITE_FROM}"
@@ -92,12 +97,16 @@ _QUERY = "to_tsquery('microblog', :q)"
 POSTGRES_RANKED = sa.text(
     "WITH newest AS MATERIALIZED (SELECT id, body, timestamp, user_id, search_vector FROM post"
     f" WHERE search_vector @@ {_QUERY} ORDER BY id DESC LIMIT :window_and_one)"
-    " SELECT p.id, p.body, p.timestamp, u.id, u.username, u.email,"
-    f" ts_headline('microblog', p.body, {_QUERY}, :options),"
-    " CASE WHEN (SELECT count(*) FROM newest) > :window THEN 1 END"
-    ' FROM (SELECT * FROM newest ORDER BY id DESC LIMIT :window) AS p JOIN "user" u ON u.id = p.user_id'
-    f" ORDER BY ts_rank(p.search_vector, {_QUERY}, 1) DESC, p.timestamp DESC, p.id DESC"
-    " LIMIT :limit OFFSET :offset"
+    " SELECT r.id, r.body, r.timestamp, u.id, u.username, u.email,"
+    f" ts_headline('microblog', r.body, {_QUERY}, :options), r.older"
+    " FROM (SELECT n.id, n.body, n.timestamp, n.user_id, ts_rank(n.search_vector, "
+    f"{_QUERY}, 1) AS rank, CASE WHEN (SELECT count(*) FROM newest) > :window THEN 1 END AS older"
+    "  FROM (SELECT * FROM newest ORDER BY id DESC LIMIT :window) AS n"
+    "  ORDER BY rank DESC, n.timestamp DESC, n.id DESC LIMIT :limit OFFSET :offset) AS r"
+    # The authors of the page's posts only: joined before the ranking, the
+    # planner read the whole user table.
+    ' JOIN "user" u ON u.id = r.user_id'
+    " ORDER BY r.rank DESC, r.timestamp DESC, r.id DESC"
 ).columns(**_TYPES)
 _PG_FLOOR = f"(SELECT id FROM post WHERE search_vector @@ {_QUERY} ORDER BY id DESC LIMIT 1 OFFSET :window)"
 POSTGRES_OLDER = sa.text(
