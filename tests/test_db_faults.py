@@ -69,7 +69,10 @@ def renamed_table(scene: Scene) -> Iterator[None]:
 
 @contextmanager
 def dropped_column(scene: Scene) -> Iterator[None]:
-    scene.raw_sql("ALTER TABLE post DROP COLUMN body")
+    # Renamed away rather than dropped: the search index depends on post.body
+    # (its triggers, the generated tsvector), so both databases refuse a
+    # DROP; for the code, a column by another name is a column gone.
+    scene.raw_sql("ALTER TABLE post RENAME COLUMN body TO body_gone")
     yield
 
 
