@@ -2,6 +2,8 @@
 saving with the database's unique indexes as the final word."""
 from __future__ import annotations
 
+import re
+
 from flask import current_app, render_template
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -15,15 +17,13 @@ from app.observability.metrics import REGISTRATIONS
 USERNAME_TAKEN = "This username is already taken. Please use a different username."
 EMAIL_TAKEN = "This email address is already registered. Please use a different one."
 
+# ASCII only: usernames live in URLs, and lower() must agree between
+# Python, SQLite and PostgreSQL for case-insensitive uniqueness to hold.
+USERNAME_CHARACTERS = re.compile(r"\A[A-Za-z0-9_.-]+\Z")  # \Z, not $: "$" also matches before a trailing newline
 USERNAME_RULES = [
     DataRequired(),
     Length(min=1, max=64),
-    # ASCII only: usernames live in URLs, and lower() must agree between
-    # Python, SQLite and PostgreSQL for case-insensitive uniqueness to hold.
-    Regexp(
-        r"\A[A-Za-z0-9_.-]+\Z",  # \Z, not $: "$" also matches before a trailing newline
-        message="Usernames may contain only letters, digits, dots, dashes and underscores.",
-    ),
+    Regexp(USERNAME_CHARACTERS, message="Usernames may contain only letters, digits, dots, dashes and underscores."),
 ]
 PASSWORD_RULES = [DataRequired(), Length(min=8, max=128, message="Passwords must be 8 to 128 characters long.")]
 EMAIL_RULES = [

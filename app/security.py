@@ -1,7 +1,10 @@
 """HTTP hardening: security headers, cookie flags, and proxy awareness."""
 from __future__ import annotations
 
-from flask import Flask, request
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, current_app, request
 from flask.wrappers import Response
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -40,18 +43,24 @@ def security_headers(app: Flask) -> dict[str, str]:
 
 
 NUL_MESSAGE = "The request contains a NUL character, which no field accepts."
+V = TypeVar("V", bound=Callable[..., object])
 
 
-# Search text is cleaned of every control character before any use
-# (app/search/query.py), so a NUL there is just a separator, as the search
-# box promises for any text.
-NUL_SEPARATES = {"search.search": "q", "api.search": "q"}
+def nul_separates(argument: str) -> Callable[[V], V]:
+    """Mark a view whose query ``argument`` may hold NUL characters: the view
+    cleans that text of every control character before any use (search's
+    ``q``), so there a NUL only separates words."""
+    def mark(view: V) -> V:
+        view.nul_separates = argument  # type: ignore[attr-defined]
+        return view
+    return mark
 
 
 def reject_nul_characters() -> None:
     """A NUL byte in any text makes PostgreSQL refuse the statement (a 500),
     and is never legitimate input: refuse it up front with a clear 400."""
-    skip = NUL_SEPARATES.get(request.endpoint or "")
+    view = current_app.view_functions.get(request.endpoint or "")
+    skip = getattr(view, "nul_separates", None)
     # Every value of a repeated key, not just the first (what .values() gives).
     values = [request.path, *(v for key, vs in request.args.lists() if key != skip for v in vs)]
     if request.form:

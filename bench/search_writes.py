@@ -23,6 +23,8 @@ from typing import IO
 
 import sqlalchemy as sa
 
+from app.cli.vocabulary import VOCABULARY
+from app.search.schema import drop_index
 from bench.abrounds import cost_pct, cpu_cost_pct, paired_costs, side_by_side, spread
 from bench.appenv import bench_env, flask, load_average
 from bench.client import USER_AGENT, log_in, wrk_headers
@@ -77,8 +79,6 @@ end
 
 
 def post_lua(token: str) -> str:
-    from app.cli.vocabulary import VOCABULARY
-
     words = ", ".join(f'"{urllib.parse.quote(word)}"' for word in VOCABULARY[:1000])
     return POST_LUA % {"words": words, "token": urllib.parse.quote(token)}
 
@@ -100,8 +100,6 @@ def csrf_token(url: str, session: str) -> tuple[str, str]:
 
 
 def drop_search_index(url: str) -> None:
-    from app.search.schema import drop_index
-
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         drop_index(conn)
@@ -126,7 +124,7 @@ def databases(database: str, root: Path, log: IO[str]) -> Iterator[tuple[dict[st
             envs.append(bench_env(directory, multiprocess=False, SECURE_COOKIES="0", **settings))
         flask(envs[0], log, "db", "upgrade")
         flask(envs[0], log, *SEED)
-        yield envs[0], envs[1]  # the caller logs in on the first, then calls copy()
+        yield envs[0], envs[1]  # the caller logs in on the first, then calls copy_database()
 
 
 def copy_database(database: str, with_env: dict[str, str], without_env: dict[str, str]) -> None:

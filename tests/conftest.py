@@ -18,6 +18,7 @@ from config import TestConfig
 from tests.support.postgres import PostgresCluster, find_bindir
 from tests.support.requirements import missing
 from tests.support.smtp import SMTPServer
+from tests.support.worker import Workers
 
 
 @pytest.fixture(scope="session")
@@ -181,3 +182,11 @@ def logged_in(client: FlaskClient, auth: AuthActions, susan: User) -> User:
 def smtp() -> Iterator[SMTPServer]:
     with SMTPServer() as server:
         yield server
+
+
+@pytest.fixture
+def workers(app: Flask, tmp_path: Path) -> Iterator[Workers]:
+    """Real ``flask worker`` processes for the test's app, stopped after it."""
+    pool = Workers(app, tmp_path / "worker")
+    yield pool
+    pool.stop_all()

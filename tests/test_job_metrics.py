@@ -29,7 +29,7 @@ from tests.support.metrics import scrape
 from tests.support.ports import free_port
 from tests.support.requirements import missing
 from tests.support.waiting import wait_for
-from tests.support.worker import Store, Workers, queue_store, restart_redis
+from tests.support.worker import Store, queue_store, restart_redis
 
 QUEUE_GAUGES = ("jobs_queued", "jobs_worker_heartbeat_age_seconds")
 JOB_NAMES = ("export_posts", "mail_export", "sweep_stopped_tasks", "expire_exports")
@@ -49,13 +49,6 @@ def backend() -> str:
 @pytest.fixture
 def app_config(store: Store) -> dict[str, object]:
     return {"QUEUE_URL": store.url, "METRICS_CACHE_SECONDS": 0, "HEALTH_CACHE_SECONDS": 0}
-
-
-@pytest.fixture
-def workers(app, tmp_path) -> Iterator[Workers]:
-    pool = Workers(app, tmp_path / "worker")
-    yield pool
-    pool.stop_all()
 
 
 def promtool_accepts(body: str) -> None:

@@ -33,7 +33,7 @@ from tests.support.exports import (
     task_count,
 )
 from tests.support.waiting import wait_for
-from tests.support.worker import Store, Workers, queue_store
+from tests.support.worker import Store, queue_store
 
 POSTS = 2500  # several batches of the export (BATCH posts each)
 
@@ -58,13 +58,6 @@ def app_config(store: Store, settings: dict[str, object]) -> dict[str, object]:
 @pytest.fixture
 def backend() -> str:
     return "sqlite"  # the tests that need PostgreSQL too say so
-
-
-@pytest.fixture
-def workers(app, tmp_path) -> Iterator[Workers]:
-    pool = Workers(app, tmp_path / "worker")
-    yield pool
-    pool.stop_all()
 
 
 def csrf_token(page: str) -> str:

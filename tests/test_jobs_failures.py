@@ -33,7 +33,7 @@ from tests.support.metrics import value
 from tests.support.ports import free_port
 from tests.support.smtp import SMTPServer
 from tests.support.waiting import wait_for
-from tests.support.worker import Store, Workers, queue_store, restart_redis
+from tests.support.worker import Store, queue_store, restart_redis
 
 STUCK = 3  # JOB_STUCK_SECONDS, on both sides: a killed job is failed this long after its last report
 
@@ -52,13 +52,6 @@ def app_config(store: Store) -> dict[str, object]:
 @pytest.fixture
 def backend() -> str:
     return "sqlite"  # the tests that need PostgreSQL say so
-
-
-@pytest.fixture
-def workers(app, tmp_path) -> Iterator[Workers]:
-    pool = Workers(app, tmp_path / "worker")
-    yield pool
-    pool.stop_all()
 
 
 GATE_KEY = 4212

@@ -15,11 +15,13 @@ from app.models import User
 from app.search.engine import search_people, search_posts
 from app.search.highlight import marked_body
 from app.search.query import clean, parse, people_text
+from app.security import nul_separates
 
 NO_QUERY = "Give q, the text to search for."
 
 
 @bp.route("/search")
+@nul_separates("q")
 @token_auth.login_required
 def search() -> Response:
     """Posts matching ``q`` by relevance (each with its ``highlight``), and on

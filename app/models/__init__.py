@@ -1,4 +1,5 @@
 """The database models, one module per domain; import them from here."""
+from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.messages import Message
 from app.models.notifications import Notification
@@ -6,6 +7,11 @@ from app.models.posts import Post
 from app.models.sessions import LoginSession
 from app.models.tasks import ExportChunk, Task
 from app.models.users import ProfileStats, User, followers, load_user
+from app.search import schema as search_schema
+
+# The full-text indexes of posts and usernames live outside the models
+# (app/search/schema.py): create_all() and drop_all() build and remove them.
+search_schema.attach(db.metadata)
 
 __all__ = ["ExportChunk", "LoginSession", "Message", "Notification", "Post", "ProfileStats", "Task", "UTCDateTime",
            "User", "followers", "load_user", "utcnow"]

@@ -9,7 +9,6 @@ import sqlalchemy.orm as so
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
-from app.search import schema as search_schema
 
 if TYPE_CHECKING:
     from app.models.users import User
@@ -29,6 +28,3 @@ class Post(db.Model):
     def __repr__(self) -> str:
         return f"<Post {self.body}>"
 
-
-# The full-text indexes follow the tables: created, filled and dropped with them.
-search_schema.attach(db.metadata)

@@ -27,6 +27,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from flask import current_app
 
+from app.accounts import USERNAME_CHARACTERS
 from app.extensions import db
 from app.lists import Page
 from app.models import UTCDateTime
@@ -182,10 +183,8 @@ def search_people(text: str, limit: int = PEOPLE_SHOWN) -> list[Author]:
     """Up to ``limit`` users whose name starts with ``text``, by name, then
     (for text of MIN_CONTAINS_CHARS or more) whose name contains it."""
     needle = text.strip().lower()
-    # Usernames are ASCII letters, digits and "_.-": nobody else can match.
-    if not needle or not needle.isascii() or not needle.replace("_", "a").replace(".", "a").replace(
-            "-", "a").isalnum():
-        return []
+    if not USERNAME_CHARACTERS.match(needle):
+        return []  # text no username could contain
     params: dict[str, object] = {"needle": needle, "length": len(needle), "limit": limit}
     if db.engine.dialect.name == "sqlite":
         # Every name starting with the needle sorts between these two.

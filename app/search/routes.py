@@ -9,6 +9,7 @@ from app.lists import Page, page_number, post_rows
 from app.search.engine import Hit, search_people, search_posts
 from app.search.highlight import marked_body
 from app.search.query import MAX_QUERY_CHARS, clean, parse, people_text
+from app.security import nul_separates
 
 bp = Blueprint("search", __name__)
 
@@ -20,6 +21,7 @@ def _template_globals(state: BlueprintSetupState) -> None:
 
 
 @bp.route("/search")
+@nul_separates("q")
 @login_required
 def search() -> str:
     text = clean(request.args.get("q", ""))
