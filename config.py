@@ -78,6 +78,9 @@ class Config:
         ADMINS[0] if ADMINS else "microblog@localhost"
     )
     POSTS_PER_PAGE = env_int("POSTS_PER_PAGE", 25)
+    # How long after posting its author may still change a post's body; 0
+    # turns editing off.
+    POST_EDIT_MINUTES = env_int("POST_EDIT_MINUTES", 15)
     # Search ranks this many of a query's newest matches by relevance; older
     # matches follow, newest first (app/search/engine.py says why).
     SEARCH_RANK_WINDOW = env_int("SEARCH_RANK_WINDOW", 200)

@@ -3,6 +3,7 @@ client, an ``auth`` helper, and a real SMTP inbox."""
 from __future__ import annotations
 
 import contextvars
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -182,6 +183,18 @@ def logged_in(client: FlaskClient, auth: AuthActions, susan: User) -> User:
 def smtp() -> Iterator[SMTPServer]:
     with SMTPServer() as server:
         yield server
+
+
+@pytest.fixture
+def empty_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (no tables) for a migration to build."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    name = f"empty_{uuid.uuid4().hex[:8]}"
+    yield cluster.create_database(name)
+    cluster.drop_database(name)
 
 
 @pytest.fixture

@@ -58,7 +58,9 @@ def schema(engine: sa.Engine) -> dict[str, object]:
         warnings.simplefilter("ignore")  # "skipped unsupported reflection of expression-based index"
         tables = {
             name: {
-                "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(name)],
+                # Sorted: PostgreSQL adds a column at the end, so a migrated
+                # table's order depends on when each column came.
+                "columns": sorted((c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(name)),
                 "pk": inspector.get_pk_constraint(name),
                 "fks": sorted(inspector.get_foreign_keys(name), key=lambda fk: fk["name"] or ""),
                 "unique": inspector.get_unique_constraints(name),

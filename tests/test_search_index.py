@@ -2,10 +2,8 @@
 ``flask search check`` finds drift, ``flask search reindex`` repairs it."""
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -106,17 +104,6 @@ class TestCheckAndReindex:
     def test_reindex_of_an_empty_site(self, runner, app):
         result = runner.invoke(args=["search", "reindex"])
         assert result.exit_code == 0 and "Indexed 0 posts." in result.output
-
-
-@pytest.fixture
-def empty_url(backend, request, tmp_path: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    cluster = request.getfixturevalue("pg_cluster")
-    name = f"fill_{uuid.uuid4().hex[:8]}"
-    yield cluster.create_database(name)
-    cluster.drop_database(name)
 
 
 def test_the_migration_fills_the_index_from_existing_posts(empty_url):

@@ -6,6 +6,11 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+# Ids are 32-bit integers (PostgreSQL's integer). A larger one in a URL cannot
+# exist, and past 2**63 it would overflow SQLite's parameter binding: it is
+# simply not found, without asking the database.
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

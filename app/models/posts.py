@@ -1,4 +1,4 @@
-"""Posts."""
+"""Posts, and the likes people give them."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,12 +19,58 @@ class Post(db.Model):
     body: so.Mapped[str] = so.mapped_column(sa.String(140))
     timestamp: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True, default=utcnow)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
-    # Every page that shows a post shows its author: load both in one statement.
-    author: so.Mapped[User] = so.relationship(back_populates="posts", lazy="joined", innerjoin=True)
+    # When the body was last changed; None for a post never edited.
+    edited: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # The post this one answers. Deleting it leaves the reply, answering
+    # nothing (SET NULL).
+    in_reply_to_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("post.id", ondelete="SET NULL"))
+    # Whom it answered, kept when the answered post goes: the reply then
+    # still says it answered a deleted post, and lists show "replying to
+    # @name" with one join on user instead of two.
+    reply_to_user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # Kept in SQL by every like and unlike (app/posts/likes.py), so a page
+    # of 25 posts reads 25 numbers instead of counting 25 times.
+    like_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
-    # Serves profile pages and the feed (posts of a few users, newest first).
-    __table_args__ = (sa.Index("ix_post_user_id_timestamp", "user_id", "timestamp"),)
+    # Every page that shows a post shows its author: load both in one statement.
+    author: so.Mapped[User] = so.relationship(back_populates="posts", lazy="joined", innerjoin=True,
+                                              foreign_keys=[user_id])
+    # Loaded by the lists that show the "replying to" line (app/lists/rows.py).
+    reply_to_user: so.Mapped[User | None] = so.relationship(foreign_keys=[reply_to_user_id], lazy="raise")
+    # Whether the viewer likes it: set by the query that loads a page
+    # (``with_expression``), a lookup in the same statement.
+    liked: so.Mapped[bool] = so.query_expression(default_expr=sa.false())
+
+    __table_args__ = (
+        # Serves profile pages and the feed (posts of a few users, newest first).
+        sa.Index("ix_post_user_id_timestamp", "user_id", "timestamp"),
+        # A thread's direct replies, oldest first; and SET NULL on delete.
+        sa.Index("ix_post_in_reply_to_id_timestamp", "in_reply_to_id", "timestamp"),
+        # SET NULL when an account goes.
+        sa.Index("ix_post_reply_to_user_id", "reply_to_user_id"),
+        # Never hand a deleted post's id to a new one (SQLite reuses the
+        # highest rowid otherwise; PostgreSQL's sequence never does): its
+        # /post/<id> links would show another post, and a reply racing the
+        # deletion would answer the newcomer, foreign key and all.
+        {"sqlite_autoincrement": True},
+    )
+
+    @property
+    def is_reply(self) -> bool:
+        return self.in_reply_to_id is not None or self.reply_to_user_id is not None
 
     def __repr__(self) -> str:
         return f"<Post {self.body}>"
 
+
+class PostLike(db.Model):
+    """One user's like of one post: the primary key makes it one at most."""
+
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    post_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), primary_key=True)
+    timestamp: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        # Who liked a post, newest first; and the cascade when it is deleted.
+        sa.Index("ix_post_like_post_id_timestamp", "post_id", "timestamp"),
+    )

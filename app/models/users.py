@@ -63,7 +63,8 @@ class User(UserMixin, db.Model):
     last_message_read_time: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     unread_message_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
-    posts: so.WriteOnlyMapped[Post] = so.relationship(back_populates="author", passive_deletes=True)
+    posts: so.WriteOnlyMapped[Post] = so.relationship(back_populates="author", passive_deletes=True,
+                                                      foreign_keys="Post.user_id")
     following: so.WriteOnlyMapped[User] = so.relationship(
         secondary=followers,
         primaryjoin=(followers.c.follower_id == id),

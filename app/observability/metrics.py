@@ -49,6 +49,10 @@ DB_DURATION = Histogram(
 LOGINS = Counter("logins_total", "Login attempts, by result.", ["result"])
 REGISTRATIONS = Counter("registrations_total", "Accounts created.")
 POSTS_CREATED = Counter("posts_created_total", "Posts written.")
+POST_ACTIONS = Counter(
+    "post_actions_total", "Changes to posts, through the pages or the API, by action: replied (a post written as "
+    "a reply, also in posts_created_total), edited, deleted, liked, unliked.", ["action"],
+)
 # Background jobs, counted by the worker process that ran them.
 JOBS = Counter("jobs_total", "Background jobs finished, by job and status: complete or failed.", ["job", "status"])
 JOB_DURATION = Histogram(
