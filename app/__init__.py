@@ -114,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.messages import bp as messages_bp
     from app.notifications import bp as notifications_bp
+    from app.posts.routes import bp as posts_bp
     from app.search.routes import bp as search_bp
 
     app.register_blueprint(errors_bp)
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(posts_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(api_bp, url_prefix="/api")
 

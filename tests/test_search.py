@@ -249,13 +249,14 @@ class TestThePage:
                 assert client.get(f"/search?q=grape&page={number}").status_code == 200
             assert len(statements) <= 5, (number, statements)
 
-    def test_page_one_is_three_statements(self, client, logged_in):
+    def test_page_one_is_four_statements(self, client, logged_in):
         write(logged_in, *[f"susan grape {i}" for i in range(30)])
         make_user("susanna")
         client.get("/index")
         with count_statements(db.engine) as statements:
             client.get("/search?q=susan")
-        assert len(statements) == 3, "\n".join(s[:70] for s in statements)  # user, posts, people
+        # user, matches, people, and the page's posts as lists show them (likes, replies)
+        assert len(statements) == 4, "\n".join(s[:70] for s in statements)
 
 
 class TestTheIndexFollowsWrites:

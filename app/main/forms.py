@@ -1,9 +1,9 @@
-"""Forms for posting, editing a profile, and the follow/unfollow buttons."""
+"""The form for editing a profile (the post form is app/posts/forms.py)."""
 from __future__ import annotations
 
 from flask import request
 from wtforms import PasswordField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import Length, ValidationError
 
 from app.accounts import (
     EMAIL_RULES,
@@ -56,8 +56,3 @@ class EditProfileForm(WebForm):
         if not self.user.check_password(field.data):
             note_wrong_password()
             raise ValidationError(WRONG_PASSWORD)
-
-
-class PostForm(WebForm):
-    post = TextAreaField("Say something", validators=[DataRequired(), Length(min=1, max=140)])
-    submit = SubmitField("Submit")

@@ -11,11 +11,12 @@ from app.accounts import DuplicateAccount, commit_account, notify_email_changed
 from app.extensions import db
 from app.forms import EmptyForm
 from app.limits import password_checks
-from app.lists import POST_LIST, page_number, paginate, post_rows
-from app.main.forms import EditProfileForm, PostForm
+from app.lists import page_number, paginate, post_list, post_rows
+from app.main.forms import EditProfileForm
 from app.models import Post, User
 from app.models.base import commit_keeping_loaded
 from app.posts import publish
+from app.posts.forms import PostForm
 
 bp = Blueprint("main", __name__)
 
@@ -48,8 +49,9 @@ def index() -> str | Response:
         flash("Your post is now live!", "success")
         return redirect(url_for("main.index"))
     page = page_number()
-    posts = paginate(current_user.following_posts().options(POST_LIST), page)
-    return render_template("main/index.html", title="Home", form=form, posts=posts, rows=post_rows(posts.items),
+    posts = paginate(current_user.following_posts().options(*post_list(current_user.id)), page)
+    return render_template("main/index.html", title="Home", form=form, posts=posts,
+                           rows=post_rows(posts.items, current_user.id),
                            endpoint="main.index")
 
 
@@ -57,9 +59,10 @@ def index() -> str | Response:
 @login_required
 def explore() -> str:
     page = page_number()
-    posts = paginate(sa.select(Post).options(POST_LIST).order_by(Post.timestamp.desc(), Post.id.desc()), page)
-    return render_template("main/index.html", title="Explore", posts=posts, rows=post_rows(posts.items),
-                           endpoint="main.explore")
+    newest = sa.select(Post).options(*post_list(current_user.id)).order_by(Post.timestamp.desc(), Post.id.desc())
+    posts = paginate(newest, page)
+    return render_template("main/index.html", title="Explore", posts=posts,
+                           rows=post_rows(posts.items, current_user.id), endpoint="main.explore")
 
 
 @bp.route("/user/<username>")
@@ -68,12 +71,13 @@ def user(username: str) -> str:
     profile = db.first_or_404(User.by_username(username))
     page = page_number()
     posts = paginate(
-        sa.select(Post).options(POST_LIST).where(Post.user_id == profile.id)
+        sa.select(Post).options(*post_list(current_user.id)).where(Post.user_id == profile.id)
         .order_by(Post.timestamp.desc(), Post.id.desc()), page
     )
     stats = profile.stats(viewer=current_user)
     return render_template(
-        "main/user.html", user=profile, stats=stats, posts=posts, rows=post_rows(posts.items), form=EmptyForm(),
+        "main/user.html", user=profile, stats=stats, posts=posts, rows=post_rows(posts.items, current_user.id),
+        form=EmptyForm(),
         endpoint="main.user"
     )
 

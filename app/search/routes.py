@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask.blueprints import BlueprintSetupState
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.lists import Page, page_number, post_rows
-from app.search.engine import Hit, search_people, search_posts
-from app.search.highlight import marked_body
+from app.search.engine import Hit, as_listed, search_people, search_posts
 from app.search.query import MAX_QUERY_CHARS, clean, parse, people_text
 from app.security import nul_separates
 
@@ -32,7 +31,8 @@ def search() -> str:
         hits = search_posts(terms, page)
     # People are listed above the first page only.
     people = search_people(people_text(text)) if page == 1 else []
-    rows = post_rows(hits.items, [marked_body(hit.body, hit.marked) for hit in hits.items])
+    posts, bodies = as_listed(hits.items, current_user.id)
+    rows = post_rows(posts, current_user.id, bodies)
     return render_template("search/search.html", title="Search" if not text else f"Search: {text}", q=text,
                            terms=terms, people=people, posts=hits, rows=rows, endpoint="search.search",
                            pager_args={"q": text})

@@ -23,11 +23,13 @@ except ImportError:  # the ``browser`` fixture reports it (a skip, or a failure 
 pytestmark = pytest.mark.browser
 
 LOGGED_IN = ["/", "/index", "/explore", "/user/alice", "/user/BOB", "/edit_profile", "/auth/change_password",
-             "/messages", "/send_message/bob", "/search?q=hello", "/search?q="]
+             "/messages", "/send_message/bob", "/search?q=hello", "/search?q=",
+             # A post's page and its actions (alice's post is 1, bob's 2).
+             "/post/1", "/post/2", "/post/1/edit", "/post/1/delete", "/post/2/likes"]
 # Logged out, the pages behind a login answer with the login page.
 LOGGED_OUT = ["/", "/index", "/explore", "/user/bob", "/messages", "/send_message/bob", "/auth/login",
               "/auth/register", "/auth/reset_password_request", "/auth/reset_password/not-a-token"]
-NOT_FOUND = ["/no/such/page", "/user/nobody"]
+NOT_FOUND = ["/no/such/page", "/user/nobody", "/post/999"]
 
 
 def reset_link(server: LiveServer, username: str) -> str:

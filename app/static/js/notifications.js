@@ -81,7 +81,20 @@
     }
   });
 
-  window.microblogNotifications = {handlers: handlers, poll: poll};
+  // For the scripts that show notifications as alerts (tasks.js, replies.js):
+  // text through textContent, never markup.
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  window.microblogNotifications = {handlers: handlers, poll: poll, element: element};
   // The first poll waits for the page's other scripts, which add handlers
   // (tasks.js: the progress alert).
   function begin() {

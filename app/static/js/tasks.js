@@ -8,6 +8,7 @@
   if (!box || !notifications) {
     return;
   }
+  var element = notifications.element;
   var stuckMs = (parseFloat(box.dataset.stuckSeconds) || 120) * 1000;
   var keepMs = (parseFloat(box.dataset.keepHours) || 24) * 3600 * 1000;
   var root = box.dataset.root || "";  // the site's path prefix, behind a proxy that sets one
@@ -40,16 +41,6 @@
     box.replaceChildren();
   }
 
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text) {
-      node.textContent = text;
-    }
-    return node;
-  }
 
   function progressBar(percent) {
     var outer = element("div", "progress mt-2");
