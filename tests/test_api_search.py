@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from app.models import Post
+from app.models import Post, User
 from tests.conftest import make_user
 from tests.support.sql import count_statements
 from tests.test_api import assert_problem, bearer
@@ -29,7 +29,8 @@ def test_posts_and_people_in_the_api_shapes(client, headers, posts):
     items = data["posts"]["items"]
     assert sorted(item["body"] for item in items) == ["<b>Running</b> late", "I run daily"]
     for item in items:
-        assert set(item) == {"id", "body", "timestamp", "author", "_links", "highlight"}
+        assert set(item) == {"id", "body", "timestamp", "edited", "author", "in_reply_to", "reply_to", "likes",
+                             "liked_by_me", "_links", "highlight"}
         assert item["_links"]["self"] == f"/api/posts/{item['id']}"
     by_body = {item["body"]: item["highlight"] for item in items}
     assert by_body["<b>Running</b> late"] == "&lt;b&gt;<mark>Running</mark>&lt;/b&gt; late"
@@ -54,10 +55,14 @@ def test_pages_link_onwards_without_counting(client, headers, posts):
     assert second["users"] == []  # people are on page 1 only
 
 
-def test_four_statements(client, headers, posts):
+def test_five_statements(client, headers, posts):
+    db.session.add(Post(body="susan was here", author=db.session.get(User, 1)))
+    db.session.commit()
     with count_statements(db.engine) as statements:
-        assert client.get("/api/search?q=susan", headers=headers).status_code == 200
-    assert len(statements) == 4  # the token's user, the posts, the people, their counts
+        data = client.get("/api/search?q=susan", headers=headers).get_json()
+    assert len(data["posts"]["items"]) == 1 and len(data["users"]) == 2
+    # the token's user, the matches, those posts as the feed shows them, the people, their counts
+    assert len(statements) == 5
 
 
 @pytest.mark.parametrize(("query", "field"), [

@@ -220,7 +220,7 @@ class TestPosts:
         ({"body": 42}, "body", "Must be a string."),
         ({"body": None}, "body", "Must be a string."),
         ({"body": "a\x00b"}, "body", "Must not contain NUL characters."),
-        ({"body": "hi", "bdy": "hi"}, "bdy", "Unknown field. The fields are: body."),
+        ({"body": "hi", "bdy": "hi"}, "bdy", "Unknown field. The fields are: body, in_reply_to."),
     ])
     def test_invalid_posts_are_400(self, client, headers, payload, field, message):
         doc = assert_problem(client.post("/api/posts", json=payload, headers=headers), 400)

@@ -104,7 +104,7 @@ SPEC: dict[str, Any] = {
                 "responses": {**ok("A page of posts.", "PostList"), **errors(400, 401)},
             },
             "post": {
-                "summary": "Write a post",
+                "summary": "Write a post, or with `in_reply_to` a reply (a 400 if that post is not there)",
                 "operationId": "createPost",
                 "requestBody": body("NewPost"),
                 "responses": {**ok("The new post.", "Post", "201", Location="Location"),
@@ -117,6 +117,40 @@ SPEC: dict[str, Any] = {
                 "summary": "Get a post",
                 "operationId": "getPost",
                 "responses": {**ok("The post.", "Post"), **errors(401, 404)},
+            },
+            "patch": {
+                "summary": "Change your post's body, within POST_EDIT_MINUTES (15 by default) of posting",
+                "operationId": "editPost",
+                "requestBody": body("PostChanges"),
+                "responses": {**ok("The post as changed (`edited` is set).", "Post"),
+                              **errors(400, 401, 403, 404, 413, 415)},
+            },
+            "delete": {
+                "summary": "Delete your post (its likes go with it; replies stay, with `in_reply_to` null)",
+                "operationId": "deletePost",
+                "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404)},
+            },
+        },
+        "/api/posts/{id}/replies": {
+            "parameters": [ID_PARAMETER],
+            "get": {
+                "summary": "A post's direct replies, oldest first",
+                "operationId": "getReplies",
+                "parameters": PAGE_PARAMETERS,
+                "responses": {**ok("A page of posts.", "PostList"), **errors(400, 401, 404)},
+            },
+        },
+        "/api/posts/{id}/like": {
+            "parameters": [ID_PARAMETER],
+            "post": {
+                "summary": "Like a post (liking it again changes nothing)",
+                "operationId": "likePost",
+                "responses": {**ok("The post, with `likes` and `liked_by_me`.", "Post"), **errors(401, 404)},
+            },
+            "delete": {
+                "summary": "Take your like back (changes nothing if you did not like it)",
+                "operationId": "unlikePost",
+                "responses": {**ok("The post, with `likes` and `liked_by_me`.", "Post"), **errors(401, 404)},
             },
         },
         "/api/search": {

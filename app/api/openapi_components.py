@@ -89,12 +89,19 @@ def collection(item: str) -> dict[str, Any]:
     })
 
 
+SOMEONE = obj({"id": ID, "username": {"type": "string"}})
 POST = {
     "id": ID,
     "body": {"type": "string"},
     "timestamp": DATETIME,
-    "author": obj({"id": ID, "username": {"type": "string"}}),
-    "_links": obj({"self": LINK, "author": LINK}),
+    "edited": {**nullable(DATETIME), "description": "When the body was last changed; null if never."},
+    "author": SOMEONE,
+    "in_reply_to": {**nullable(ID), "description": "The post this one answers: null for a post answering "
+                    "nobody, and for a reply whose post has been deleted."},
+    "reply_to": {**nullable(SOMEONE), "description": "Whom it answered, when the answered post is still there."},
+    "likes": COUNT,
+    "liked_by_me": {"type": "boolean"},
+    "_links": obj({"self": LINK, "author": LINK, "in_reply_to": nullable(LINK), "replies": LINK, "like": LINK}),
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -186,7 +193,9 @@ SCHEMAS: dict[str, Any] = {
                         "current_password": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": NO_NUL,
                                              "description": "Your password: needed to change email."}},
                        required=[]),
-    "NewPost": obj({"body": POST_BODY}),
+    "NewPost": obj({"body": POST_BODY, "in_reply_to": {**ID, "description": "The id of the post this one answers."}},
+                   required=["body"]),
+    "PostChanges": obj({"body": POST_BODY}),
     "NewMessage": obj({"recipient": {**USERNAME, "description": "The recipient's username, in any letter case."},
                        "body": MESSAGE_BODY}),
 }
@@ -195,7 +204,8 @@ RESPONSES = {
     "BadRequest": problem("Malformed JSON, a body that is not an object, unknown fields, invalid values or "
                           "query parameters. `errors` names each field or parameter."),
     "Unauthorized": problem("Missing, invalid, expired or revoked credentials.", **{"WWW-Authenticate": "Challenge"}),
-    "Forbidden": problem("Authenticated, but not allowed to do this."),
+    "Forbidden": problem("Authenticated, but not allowed to do this (such as changing another user's post, or "
+                         "editing yours after POST_EDIT_MINUTES)."),
     "NotFound": problem("No such resource (a message that is not yours is not found either)."),
     "Conflict": problem("The username or email address is taken (in any letter case), or an export of yours is "
                         "already queued or running (then `task` is that task)."),

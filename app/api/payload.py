@@ -17,6 +17,8 @@ from wtforms.validators import DataRequired, Length
 
 from app.accounts import EMAIL_RULES, PASSWORD_RULES, USERNAME_RULES
 from app.errors import ValidationError
+from app.models.base import MAX_ID
+from app.posts.forms import POST_RULES
 
 NOT_JSON = "Send the request body as JSON, with the header 'Content-Type: application/json'."
 MALFORMED = "The request body is not valid JSON."
@@ -35,7 +37,7 @@ class UserFields(Form):
 
 
 class PostFields(Form):
-    body = StringField(validators=[DataRequired(), Length(min=1, max=140)])
+    body = StringField(validators=POST_RULES)
 
 
 class MessageFields(Form):
@@ -70,26 +72,44 @@ def _text_problem(value: object) -> str | None:
     return None
 
 
+def _id_problem(value: object) -> str | None:
+    # bool is an int in Python, but true is not a post id.
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "Must be an integer id."
+    if not 1 <= value <= MAX_ID:
+        return f"Must be an id from 1 to {MAX_ID}."
+    return None
+
+
 def read_fields(form_class: type[Form], *, required: Iterable[str] = (), optional: Iterable[str] = (),
-                nullable: Iterable[str] = (), trimmed: Iterable[str] = ()) -> dict[str, str | None]:
+                nullable: Iterable[str] = (), trimmed: Iterable[str] = (),
+                ids: Iterable[str] = ()) -> dict[str, Any]:
     """Validate the body's fields against ``form_class``; raise ValidationError with every problem.
 
     Fields in ``trimmed`` lose their surrounding whitespace before the rules
-    apply, and are returned trimmed (as a web form's strip filter does)."""
+    apply, and are returned trimmed (as a web form's strip filter does).
+    Fields in ``ids`` are integer ids (such as ``in_reply_to``), not text."""
     payload = json_object()
     required, allowed, nullable = set(required), set(required) | set(optional), set(nullable)
-    trimmed = set(trimmed)
+    trimmed, ids = set(trimmed), set(ids)
     errors: dict[str, list[str]] = {}
     for name in sorted(payload.keys() - allowed):
         errors[name] = [f"Unknown field. The fields are: {', '.join(sorted(allowed))}."]
     for name in sorted(required - payload.keys()):
         errors[name] = ["This field is required."]
     form = form_class()
-    data: dict[str, str | None] = {}
+    data: dict[str, Any] = {}
     for name in sorted(allowed & payload.keys()):
         value = payload[name]
         if value is None and name in nullable:
             data[name] = None
+            continue
+        if name in ids:
+            problem = _id_problem(value)
+            if problem is None:
+                data[name] = value
+            else:
+                errors[name] = [problem]
             continue
         problem = _text_problem(value)
         if problem is not None:

@@ -13,12 +13,10 @@ from flask import url_for
 from app.avatars import avatar_url
 from app.errors import NotFoundError
 from app.extensions import db
+from app.lists import post_list
 from app.models import Message, Post, User, followers
-
-# Ids are 32-bit integers (PostgreSQL's integer). A larger one in a URL cannot
-# exist, and past 2**63 it would overflow SQLite's parameter binding: it is
-# simply not found, without asking the database.
-MAX_ID = 2**31 - 1
+from app.models.base import MAX_ID
+from app.posts import queries
 
 T = TypeVar("T")
 
@@ -64,9 +62,20 @@ def users_page(caller: User) -> Callable[[sa.Select], list[dict[str, Any]]]:
     return fetch
 
 
-def posts_page(query: sa.Select) -> list[dict[str, Any]]:
-    """A ``fetch`` for ``paginate``: a page of posts (their authors come in the same statement)."""
-    return [post_dict(post) for post in db.session.scalars(query)]
+def posts_page(caller: User) -> Callable[[sa.Select], list[dict[str, Any]]]:
+    """A ``fetch`` for ``paginate``: a page of posts as ``caller`` sees them.
+    Authors, whom each answers and the caller's likes come in the same statement."""
+    def fetch(query: sa.Select) -> list[dict[str, Any]]:
+        return [post_dict(post) for post in db.session.scalars(query.options(*post_list(caller.id)))]
+    return fetch
+
+
+def post_for(caller: User, post_id: int) -> Post:
+    """One post as ``caller`` sees it (liked or not), or a 404."""
+    posts = queries.one(post_id, caller.id)
+    if not posts:
+        raise NotFoundError(f"There is no post with id {post_id}.")
+    return posts[0]
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -97,14 +106,26 @@ def user_dict(user: User, counts: Counts, caller: User | None) -> dict[str, Any]
 
 
 def post_dict(post: Post) -> dict[str, Any]:
+    """A post loaded with ``post_list`` options (so ``liked`` is the caller's)."""
+    reply_to = post.reply_to_user
     return {
         "id": post.id,
         "body": post.body,
         "timestamp": _iso(post.timestamp),
-        "author": {"id": post.author.id, "username": post.author.username},
+        "edited": _iso(post.edited),
+        "author": _someone(post.author),
+        # Null for a post answering nobody, and for a reply whose post was deleted
+        # (then ``reply_to`` still names whom it answered).
+        "in_reply_to": post.in_reply_to_id,
+        "reply_to": _someone(reply_to) if reply_to is not None else None,
+        "likes": post.like_count,
+        "liked_by_me": bool(post.liked),
         "_links": {
             "self": url_for("api.get_post", id=post.id),
             "author": url_for("api.get_user", id=post.author.id),
+            "in_reply_to": url_for("api.get_post", id=post.in_reply_to_id) if post.in_reply_to_id else None,
+            "replies": url_for("api.get_replies", id=post.id),
+            "like": url_for("api.like_post", id=post.id),
         },
     }
 

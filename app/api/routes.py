@@ -29,12 +29,10 @@ from app.api.auth import (
 )
 from app.api.openapi import SPEC
 from app.api.pagination import paginate
-from app.api.payload import PostFields, UserFields, read_fields
+from app.api.payload import UserFields, read_fields
 from app.api.representations import (
     Counts,
     get_by_id,
-    post_dict,
-    posts_page,
     user_dict,
     user_with_counts,
     users_page,
@@ -42,8 +40,7 @@ from app.api.representations import (
 from app.errors import AppError, AuthorizationError, ConflictError, NotFoundError, ValidationError, problem_response
 from app.extensions import csrf, db
 from app.limits import note_wrong_password
-from app.models import Post, User
-from app.posts import publish
+from app.models import User
 
 NEEDS_PASSWORD = "Changing the email address needs your current password: send it as current_password."
 WRONG_PASSWORD = "The current password is incorrect."
@@ -194,27 +191,3 @@ def update_user(id: int) -> Response:
     if caller.email.lower() != old_email.lower():
         notify_email_changed(caller.username, old_email, caller.email)
     return jsonify(user_dict(*user_with_counts(id), caller))
-
-
-@bp.route("/posts")
-@token_auth.login_required
-def get_feed() -> Response:
-    """Your posts and those of the people you follow, newest first."""
-    return jsonify(paginate(token_user().following_posts(), posts_page, "api.get_feed"))
-
-
-@bp.route("/posts/<int:id>")
-@token_auth.login_required
-def get_post(id: int) -> Response:
-    post = get_by_id(Post, id)
-    if post is None:
-        raise NotFoundError(f"There is no post with id {id}.")
-    return jsonify(post_dict(post))
-
-
-@bp.route("/posts", methods=["POST"])
-@token_auth.login_required
-def create_post() -> tuple[Response, int, dict[str, str]]:
-    data = read_fields(PostFields, required=("body",))
-    post = publish(token_user(), data["body"])
-    return jsonify(post_dict(post)), 201, {"Location": url_for("api.get_post", id=post.id)}

@@ -12,8 +12,7 @@ from app.api.routes import bp
 from app.errors import ValidationError
 from app.extensions import db
 from app.models import User
-from app.search.engine import search_people, search_posts
-from app.search.highlight import marked_body
+from app.search.engine import as_listed, search_people, search_posts
 from app.search.query import clean, parse, people_text
 from app.security import nul_separates
 
@@ -26,7 +25,8 @@ NO_QUERY = "Give q, the text to search for."
 def search() -> Response:
     """Posts matching ``q`` by relevance (each with its ``highlight``), and on
     page 1 up to 5 people by name. Like the page, it counts no totals: at
-    most the token's user, two for the posts, and two for the people."""
+    most the token's user, three for the posts (two searches, then the
+    page's posts with their likes), and two for the people."""
     values = request.args.getlist("q")
     if len(values) != 1:
         raise ValidationError(NO_QUERY if not values else "Give q once.", field="q")
@@ -35,9 +35,10 @@ def search() -> Response:
     terms = parse(text)
     hits = search_posts(terms, page, per_page) if terms else None
     items = []
-    for hit in hits.items if hits else []:
-        item = post_dict(hit)  # type: ignore[arg-type]  # a Hit is shaped like a Post
-        item["highlight"] = str(marked_body(hit.body, hit.marked))
+    posts, bodies = as_listed(hits.items if hits else [], token_user().id)
+    for post, body in zip(posts, bodies, strict=True):
+        item = post_dict(post)
+        item["highlight"] = str(body)
         items.append(item)
     users = []
     people = search_people(people_text(text)) if page == 1 else []
