@@ -51,10 +51,13 @@ PAGES = (
     Page("/messages", logged_in=True, min_pct_of_hello=8.0),
     # The poll: the user's row and one indexed query, nothing written.
     Page("/notifications?since=0", logged_in=True, min_pct_of_hello=30.0, max_sql=2),
+    # A post's page: the busiest thread of the seeded data (bench/seeded.py).
+    Page("/post/{thread}", logged_in=True, min_pct_of_hello=8.0),
     *SEARCHES,
 )
 FEED = PAGES[1]
 INBOX = PAGES[4]
+THREAD = PAGES[6]
 
 
 @dataclass(frozen=True)
@@ -69,9 +72,9 @@ class BigPhase:
 
 
 PHASES = (
-    BigPhase("10x", "Feed and searches at 10x data", Scale(users=10_000, posts=200_000, follows=20,
+    BigPhase("10x", "Feed, a thread and searches at 10x data", Scale(users=10_000, posts=200_000, follows=20,
                                                           messages=200_000),
-             (FEED, *SEARCHES), "of the same page at 1x"),
+             (FEED, THREAD, *SEARCHES), "of the same page at 1x"),
     # 1x data, and 10,000 messages more in USER's inbox: only the inbox grows.
     BigPhase("inbox", "Inbox of 10,000 messages", replace(BASE_SCALE, inbox=10_000),
              (INBOX,), f"of the 1x {INBOX.path}"),

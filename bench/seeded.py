@@ -58,6 +58,10 @@ class Site:
     env: dict[str, str]
     server: Server
     session: str
+    thread: int  # the post whose page is measured: see busiest_thread()
+
+    def path(self, page: Page) -> str:
+        return page.path.format(thread=self.thread)
 
 
 @contextmanager
@@ -85,6 +89,23 @@ def vacuum_analyze(url: str) -> None:
     engine.dispose()
 
 
+# A reply with the most direct replies: its page shows the longest list and
+# a chain above it, the heaviest /post/<id> there is in the seeded data.
+_BUSIEST = sa.text(
+    "SELECT p.id FROM post p JOIN post r ON r.in_reply_to_id = p.id WHERE p.in_reply_to_id IS NOT NULL"
+    " GROUP BY p.id ORDER BY count(*) DESC, p.id LIMIT 1")
+
+
+def busiest_thread(url: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        found = conn.execute(_BUSIEST).scalar()
+    engine.dispose()
+    if found is None:
+        raise RuntimeError("the seeded database has no reply with replies: is `flask seed --reply-share` 0?")
+    return found
+
+
 @contextmanager
 def seeded_server(scale: Scale, label: str, what: str, log: IO[str], database: str = "sqlite") -> Iterator[Site]:
     """A fresh database seeded at ``scale``, served by gunicorn until the block ends."""
@@ -96,7 +117,7 @@ def seeded_server(scale: Scale, label: str, what: str, log: IO[str], database: s
             vacuum_analyze(url)
         print(f"[{label}] seeded {scale.describe()} in {seconds:.0f}s; measuring {what}", flush=True)
         with gunicorn("microblog:app", env, log, ready_path="/auth/login") as server:
-            yield Site(env, server, log_in(server.url, USER, PASSWORD))
+            yield Site(env, server, log_in(server.url, USER, PASSWORD), busiest_thread(env["DATABASE_URL"]))
 
 
 def count_sql(site: Site, pages: Sequence[Page], log: IO[str]) -> dict[str, dict]:
@@ -106,7 +127,7 @@ def count_sql(site: Site, pages: Sequence[Page], log: IO[str]) -> dict[str, dict
     marking itself read, is counted as every later view costs)."""
     command = [sys.executable, "-m", "bench.sqlcount", "--session", site.session]
     for page in pages:
-        command += ["--page" if page.logged_in else "--anonymous-page", page.path]
+        command += ["--page" if page.logged_in else "--anonymous-page", site.path(page)]
     log.write("\n=== python -m bench.sqlcount\n")
     log.flush()
     done = subprocess.run(command, cwd=ROOT, env=site.env, stdout=subprocess.PIPE, stderr=log, text=True,
@@ -128,10 +149,11 @@ def measure_pages(site: Site, pages: Sequence[Page], args: argparse.Namespace, l
     sql = count_sql(site, pages, log)
     results = []
     for page in pages:
-        result = measure_page(site.server, page.path, site.session if page.logged_in else None, args, log)
-        counted = sql[page.path]
+        path = site.path(page)
+        result = measure_page(site.server, path, site.session if page.logged_in else None, args, log)
+        counted = sql[path]
         if counted["status"] != 200:
-            print(f"  warning: in-process GET {page.path} answered {counted['status']}", file=sys.stderr)
+            print(f"  warning: in-process GET {path} answered {counted['status']}", file=sys.stderr)
         result.sql_statements = counted["statements"]
         results.append(result)
     return results

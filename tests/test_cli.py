@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app import db
 from app.cli.vocabulary import VOCABULARY
-from app.models import Message, Notification, Post, User, followers
+from app.models import Message, Notification, Post, PostLike, User, followers
 
 
 def snapshot() -> tuple[list, list, list, list]:
@@ -56,7 +56,10 @@ def test_seed_counts_and_login(runner, client):
                                  "--seed", "7"])
     assert result.exit_code == 0, result.output
     unread = sum(kept for _, kept, _ in unread_state())
-    assert f"Created 30 users, 200 posts, 150 follows, 300 messages ({unread} unread)." in result.output
+    replies = db.session.scalar(sa.select(sa.func.count()).where(Post.in_reply_to_id.is_not(None)))
+    likes = count(PostLike)
+    assert (f"Created 30 users, 200 posts ({replies} replies), {likes} likes, 150 follows, 300 messages "
+            f"({unread} unread).") in result.output
     assert (count(User), count(Post), count(followers), count(Message)) == (30, 200, 150, 300)
     # Nobody follows themselves, and no follow is listed twice.
     rows = db.session.execute(sa.select(followers)).all()
@@ -147,8 +150,42 @@ def test_seed_inbox_fills_the_first_users_inbox(runner):
 def test_seed_with_one_user_has_nobody_to_write_to(runner):
     result = runner.invoke(args=["seed", "--users", "1", "--posts", "3"])
     assert result.exit_code == 0, result.output
-    assert "Created 1 users, 3 posts, 0 follows, 0 messages (0 unread)." in result.output
+    assert "Created 1 users, 3 posts (" in result.output and "0 follows, 0 messages (0 unread)." in result.output
     assert count(Message) == 0
+
+
+def test_seed_writes_threads_and_likes_that_agree(runner):
+    result = runner.invoke(args=["seed", "--users", "100", "--posts", "1000", "--follows", "2", "--messages", "0",
+                                 "--likes", "3000", "--seed", "11"])
+    assert result.exit_code == 0, result.output
+    parent = sa.orm.aliased(Post)
+    pairs = db.session.execute(
+        sa.select(Post.id, Post.timestamp, Post.reply_to_user_id, parent.id, parent.timestamp, parent.user_id)
+        .join(parent, parent.id == Post.in_reply_to_id)).all()
+    assert 200 <= len(pairs) <= 400  # about --reply-share 0.3 of them
+    # Each answers an earlier post, and names that post's author.
+    assert all(pid < rid and pts <= rts and to == author for rid, rts, to, pid, pts, author in pairs)
+    # The stored counts are the rows: what the pages show is what is there.
+    counted = dict(db.session.execute(sa.select(PostLike.post_id, sa.func.count()).group_by(PostLike.post_id)).all())
+    stored = dict(db.session.execute(sa.select(Post.id, Post.like_count).where(Post.like_count > 0)).all())
+    assert counted == stored and 2000 < sum(counted.values()) <= 3000  # a repeated draw is one like
+    # A few posts are popular: the top 5% hold far more than 5% of the likes.
+    top = sorted(counted.values(), reverse=True)[:50]
+    assert sum(top) > 0.2 * sum(counted.values())
+
+
+def test_seed_without_replies_or_likes(runner):
+    result = runner.invoke(args=["seed", "--users", "5", "--posts", "50", "--messages", "0", "--likes", "0",
+                                 "--reply-share", "0"])
+    assert result.exit_code == 0, result.output
+    assert "50 posts (0 replies), 0 likes" in result.output
+    assert count(PostLike) == 0
+
+
+@pytest.mark.parametrize("args", [["--reply-share", "1.5"], ["--reply-share", "-0.1"], ["--likes", "-1"]])
+def test_seed_refuses_bad_thread_options(runner, args):
+    result = runner.invoke(args=["seed", "--users", "5", "--posts", "5", *args])
+    assert result.exit_code == 2 and count(User) == 0
 
 
 def test_seed_is_deterministic_with_seed(runner, app):

@@ -16,10 +16,11 @@ from werkzeug.security import generate_password_hash
 from wtforms.validators import Length
 
 from app.accounts import PASSWORD_RULES
+from app.cli import seed_threads as threads
 from app.cli.vocabulary import CUM_WEIGHTS, VOCABULARY
 from app.extensions import db
 from app.messages.service import UNREAD
-from app.models import Message, Notification, Post, User, followers, utcnow
+from app.models import Message, Notification, Post, PostLike, User, followers, utcnow
 
 BATCH = 5000
 YEAR_S = 60 * 60 * 24 * 365
@@ -95,6 +96,41 @@ def _mark_some_unread(rng: random.Random, user_ids: list[int], messages: list[di
     return unread.total()
 
 
+def _insert_posts(rows: list[dict], bar: Any) -> list[int]:
+    ids: list[int] = []
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start:start + BATCH]
+        ids.extend(db.session.scalars(sa.insert(Post).returning(Post.id, sort_by_parameter_order=True), chunk))
+        bar.update(len(chunk))
+    return ids
+
+
+def _answer(rng: random.Random, rows: list[dict], ids: list[int], share: float) -> int:
+    """Make about ``share`` of the posts replies; return how many."""
+    parents = threads.reply_parents(rng, len(rows), share)
+    if parents:
+        db.session.execute(sa.update(Post), [
+            {"id": ids[child], "in_reply_to_id": ids[parent], "reply_to_user_id": rows[parent]["user_id"]}
+            for child, parent in parents.items()
+        ])
+    return len(parents)
+
+
+def _like(rng: random.Random, rows: list[dict], ids: list[int], user_ids: list[int], count: int, now: datetime,
+          bar: Any) -> int:
+    """Give up to ``count`` likes, each post's like_count agreeing; return how many."""
+    pairs = sorted(threads.like_pairs(rng, len(rows), user_ids, count))
+    _insert(PostLike.__table__, [
+        {"post_id": ids[index], "user_id": uid, "timestamp": threads.like_time(rng, rows[index]["timestamp"], now)}
+        for index, uid in pairs
+    ], bar)
+    bar.update(count - len(pairs))  # the draws that repeated a like
+    counts = threads.like_counts(set(pairs))
+    if counts:
+        db.session.execute(sa.update(Post), [{"id": ids[index], "like_count": n} for index, n in counts.items()])
+    return len(pairs)
+
+
 @click.command("seed")
 @click.option("--users", default=1000, show_default=True, help="Users to create.")
 @click.option("--posts", default=20000, show_default=True, help="Posts to create, spread over the users.")
@@ -103,18 +139,21 @@ def _mark_some_unread(rng: random.Random, user_ids: list[int], messages: list[di
               help="Private messages to create, between random pairs of the new users.")
 @click.option("--inbox", default=0, show_default=True,
               help="Extra messages for the first new user (the one to log in as), for a full inbox.")
+@click.option("--reply-share", default=0.3, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of the posts that are replies to an earlier post.")
+@click.option("--likes", default=40000, show_default=True, help="Likes to give, popular posts getting most.")
 @click.option("--seed", "seed_value", type=int, default=None, help="Random seed, for a repeatable database.")
 @click.option("--password", default="microblog", show_default=True, callback=_password,
               help="Password of every demo user (8 to 128 characters).")
 @click.option("--append", is_flag=True, help="Add to a database that already has users.")
 @with_appcontext
-def seed(users: int, posts: int, follows: int, messages: int, inbox: int, seed_value: int | None, password: str,
-         append: bool) -> None:
-    """Fill the database with demo users (user1, user2, ...), posts, follows
-    and private messages."""
-    if users < 1 or min(posts, follows, messages, inbox) < 0:
-        raise click.BadParameter(
-            "--users must be at least 1; --posts, --follows, --messages and --inbox cannot be negative.")
+def seed(users: int, posts: int, follows: int, messages: int, inbox: int, reply_share: float, likes: int,
+         seed_value: int | None, password: str, append: bool) -> None:
+    """Fill the database with demo users (user1, user2, ...), posts (some of
+    them replies), likes, follows and private messages."""
+    if users < 1 or min(posts, follows, messages, inbox, likes) < 0:
+        raise click.BadParameter("--users must be at least 1; --posts, --follows, --messages, --inbox and --likes "
+                                 "cannot be negative.")
     existing = db.session.scalar(sa.select(sa.func.count()).select_from(User)) or 0
     there = f"The database already has {existing} user{'' if existing == 1 else 's'}"
     if existing and not append:
@@ -135,7 +174,7 @@ def seed(users: int, posts: int, follows: int, messages: int, inbox: int, seed_v
     numbers = range(first, first + users)
 
     # The last `users` steps are each user's read time and unread count.
-    steps = users + users * follows + posts + messages + inbox + users
+    steps = users + users * follows + posts + messages + inbox + users + likes
     with click.progressbar(length=steps, label="Seeding") as bar:
         user_ids: list[int] = []
         for start in range(0, users, BATCH):
@@ -164,7 +203,10 @@ def seed(users: int, posts: int, follows: int, messages: int, inbox: int, seed_v
              "user_id": rng.choice(user_ids)}
             for _ in range(posts)
         ]
-        _insert(Post.__table__, post_rows, bar)
+        # In time order, so ids grow with time as on a live site (search
+        # takes the highest ids as the newest) and a reply follows its post.
+        post_rows.sort(key=lambda row: row["timestamp"])
+        post_ids = _insert_posts(post_rows, bar)
 
         # Messages come after the posts, so that a --seed gives the same
         # users, follows and posts as before there were messages.
@@ -174,7 +216,10 @@ def seed(users: int, posts: int, follows: int, messages: int, inbox: int, seed_v
         _insert(Message.__table__, message_rows, bar)
         unread = _mark_some_unread(rng, user_ids, message_rows, now)
         bar.update(len(user_ids))
+        # Replies and likes come last, for the same reason.
+        replies = _answer(rng, post_rows, post_ids, reply_share)
+        liked = _like(rng, post_rows, post_ids, user_ids, likes, now, bar)
         db.session.commit()
-    click.echo(f"Created {len(user_ids)} users, {len(post_rows)} posts, {len(follow_rows)} follows, "
-               f"{len(message_rows)} messages ({unread} unread).")
+    click.echo(f"Created {len(user_ids)} users, {len(post_rows)} posts ({replies} replies), {liked} likes, "
+               f"{len(follow_rows)} follows, {len(message_rows)} messages ({unread} unread).")
     click.echo(f"Log in as user{first} with password {password!r}.")
