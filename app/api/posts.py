@@ -16,6 +16,7 @@ from app.api.payload import PostFields, read_fields
 from app.api.representations import post_dict, post_for, posts_page
 from app.api.routes import bp
 from app.errors import NotFoundError, ValidationError
+from app.lists import NEWEST, OLDEST
 from app.models import Post
 from app.posts import likes, queries, service
 
@@ -24,7 +25,7 @@ from app.posts import likes, queries, service
 @token_auth.login_required
 def get_feed() -> Response:
     """Your posts and those of the people you follow, newest first."""
-    return jsonify(paginate(token_user().following_posts(), posts_page(token_user()), "api.get_feed"))
+    return jsonify(paginate(token_user().following_posts(), posts_page(token_user(), NEWEST), "api.get_feed"))
 
 
 @bp.route("/posts/<int:id>")
@@ -39,7 +40,7 @@ def get_replies(id: int) -> Response:
     """A post's direct replies, in the order they were written."""
     caller = token_user()
     post_for(caller, id)  # a 404 for a post that is not there, rather than an empty list
-    return jsonify(paginate(queries.direct_replies(id), posts_page(caller), "api.get_replies", id=id))
+    return jsonify(paginate(queries.direct_replies(id), posts_page(caller, OLDEST), "api.get_replies", id=id))
 
 
 @bp.route("/posts", methods=["POST"])

@@ -2,7 +2,7 @@
 a token; a user's email only to that user."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
@@ -13,7 +13,8 @@ from flask import url_for
 from app.avatars import avatar_url
 from app.errors import NotFoundError
 from app.extensions import db
-from app.lists import post_list
+from app.lists import load_page
+from app.lists.posts import Listed
 from app.models import Message, Post, User, followers
 from app.models.base import MAX_ID
 from app.posts import queries
@@ -62,15 +63,16 @@ def users_page(caller: User) -> Callable[[sa.Select], list[dict[str, Any]]]:
     return fetch
 
 
-def posts_page(caller: User) -> Callable[[sa.Select], list[dict[str, Any]]]:
-    """A ``fetch`` for ``paginate``: a page of posts as ``caller`` sees them.
-    Authors, whom each answers and the caller's likes come in the same statement."""
+def posts_page(caller: User, order: Sequence[Any]) -> Callable[[sa.Select], list[dict[str, Any]]]:
+    """A ``fetch`` for ``paginate``: a page of posts in ``order`` as ``caller``
+    sees them. Authors, whom each answers and the caller's likes come in the
+    same statement."""
     def fetch(query: sa.Select) -> list[dict[str, Any]]:
-        return [post_dict(post) for post in db.session.scalars(query.options(*post_list(caller.id)))]
+        return [post_dict(post) for post in load_page(query, order, caller.id)]
     return fetch
 
 
-def post_for(caller: User, post_id: int) -> Post:
+def post_for(caller: User, post_id: int) -> Listed:
     """One post as ``caller`` sees it (liked or not), or a 404."""
     posts = queries.one(post_id, caller.id)
     if not posts:
@@ -105,8 +107,8 @@ def user_dict(user: User, counts: Counts, caller: User | None) -> dict[str, Any]
     return data
 
 
-def post_dict(post: Post) -> dict[str, Any]:
-    """A post loaded with ``post_list`` options (so ``liked`` is the caller's)."""
+def post_dict(post: Listed) -> dict[str, Any]:
+    """A post loaded by ``app.lists.load`` (so ``liked`` is the caller's)."""
     reply_to = post.reply_to_user
     return {
         "id": post.id,

@@ -1,7 +1,9 @@
-"""What every list page shares (feeds, profiles, the inbox): pagination
-without a COUNT, and rows computed in one pass for the list template."""
+"""What every list page shares (feeds, profiles, threads, the inbox):
+pagination without a COUNT, posts loaded with what lists show of them, and
+rows computed in one pass for the list template."""
 from app.lists.pagination import Page, page_number, paginate
-from app.lists.rows import POST_LIST, PostRow, Row, message_rows, post_list, post_rows
+from app.lists.posts import NEWEST, OLDEST, POST_LIST, PostList, fetch, listing, load, load_page
+from app.lists.rows import PostRow, Row, message_rows, post_rows
 
-__all__ = ["POST_LIST", "Page", "PostRow", "Row", "message_rows", "page_number", "paginate", "post_list",
-           "post_rows"]
+__all__ = ["NEWEST", "OLDEST", "POST_LIST", "Page", "PostList", "PostRow", "Row", "fetch", "listing", "load",
+           "load_page", "message_rows", "page_number", "paginate", "post_rows"]

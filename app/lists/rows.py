@@ -8,31 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from urllib.parse import quote
 
-import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import current_app, request
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from app.avatars import avatar_url
-from app.models import Message, Post, PostLike, User, utcnow
-
-# A post list needs only these of each author: not the password hash, the
-# token or the about-me text of 25 users per page.
-POST_LIST = so.joinedload(Post.author, innerjoin=True).load_only(User.id, User.username, User.email)
-# The "replying to @name" line: an outer join in the same statement.
-_REPLY_TO = so.joinedload(Post.reply_to_user).load_only(User.id, User.username)
-
-
-def post_list(viewer_id: int) -> tuple[Any, ...]:
-    """Options loading a list of posts as the pages show them: the author,
-    whom each answers, and whether ``viewer_id`` likes it, all in the
-    statement that loads the posts (a primary-key lookup per post for the
-    like, not a query)."""
-    liked = sa.exists().where(PostLike.user_id == viewer_id, PostLike.post_id == Post.id)
-    return POST_LIST, _REPLY_TO, so.with_expression(Post.liked, liked)
+from app.lists import post_html as html
+from app.lists.posts import Listed
+from app.models import Message, User, utcnow
 
 
 class Row(NamedTuple):
@@ -66,10 +52,10 @@ class PostRow(NamedTuple):
     edited_time: str | None
     mine: bool
     editable: bool
+    html: Markup  # the whole post, as the lists show it (app/lists/post_html.py says why)
 
 
-def _format(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+_format = html.format_time
 
 
 def _rows(items: list[tuple[User, datetime, str | Markup]]) -> list[Row]:
@@ -89,36 +75,34 @@ def _rows(items: list[tuple[User, datetime, str | Markup]]) -> list[Row]:
     ]
 
 
-def post_rows(posts: Sequence[Post], viewer_id: int, bodies: Sequence[Markup] | None = None) -> list[PostRow]:
+def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] | None = None) -> list[PostRow]:
     """Rows of ``posts`` as ``viewer_id`` sees them; ``bodies`` replaces their
     text (search results, already escaped and highlighted)."""
-    root = request.script_root
+    root = str(escape(request.script_root))
     user_prefix, post_prefix = f"{root}/user/", f"{root}/post/"
     # Editable if posted after this moment (one subtraction per page, not per post).
     edit_after = utcnow() - timedelta(minutes=current_app.config["POST_EDIT_MINUTES"])
+    # Where the like form and Delete come back to: this page.
+    back = request.full_path if request.query_string else request.path
+    hidden, delete_next = html.hidden_fields(generate_csrf(), back), quote(back, safe="/")
     rows = []
     for index, post in enumerate(posts):
         author, reply_to, edited = post.author, post.reply_to_user, post.edited
         mine = post.user_id == viewer_id
-        rows.append(PostRow(
-            id=post.id,
-            url=f"{post_prefix}{post.id}",
-            author=author.username,
-            author_url=user_prefix + quote(author.username),
-            avatar=avatar_url(author),
-            iso_time=post.timestamp.isoformat(),
-            time=_format(post.timestamp),
-            body=post.body if bodies is None else bodies[index],
-            likes=post.like_count,
-            liked=bool(post.liked),
-            reply_name=reply_to.username if reply_to is not None and post.in_reply_to_id is not None else None,
-            reply_url=f"{post_prefix}{post.in_reply_to_id}" if post.in_reply_to_id is not None else None,
-            reply_deleted=post.in_reply_to_id is None and post.reply_to_user_id is not None,
-            edited_iso=edited.isoformat() if edited is not None else None,
-            edited_time=_format(edited) if edited is not None else None,
-            mine=mine,
-            editable=mine and post.timestamp > edit_after,
-        ))
+        url = f"{post_prefix}{post.id}"
+        liked, editable = bool(post.liked), mine and post.timestamp > edit_after
+        reply_name = reply_to.username if reply_to is not None and post.in_reply_to_id is not None else None
+        reply_url = f"{post_prefix}{post.in_reply_to_id}" if post.in_reply_to_id is not None else None
+        reply_deleted = post.in_reply_to_id is None and post.reply_to_user_id is not None
+        edited_iso, edited_time = (edited.isoformat(), _format(edited)) if edited is not None else (None, None)
+        row = PostRow(
+            id=post.id, url=url, author=author.username, author_url=user_prefix + quote(author.username),
+            avatar=avatar_url(author), iso_time=post.timestamp.isoformat(), time=_format(post.timestamp),
+            body=post.body if bodies is None else bodies[index], likes=post.like_count, liked=liked,
+            reply_name=reply_name, reply_url=reply_url, reply_deleted=reply_deleted, edited_iso=edited_iso,
+            edited_time=edited_time, mine=mine, editable=editable, html=Markup(""),
+        )
+        rows.append(row._replace(html=html.article(row, hidden, delete_next)))
     return rows
 
 

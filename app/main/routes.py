@@ -11,14 +11,21 @@ from app.accounts import DuplicateAccount, commit_account, notify_email_changed
 from app.extensions import db
 from app.forms import EmptyForm
 from app.limits import password_checks
-from app.lists import page_number, paginate, post_list, post_rows
+from app.lists import NEWEST, PostList, page_number, post_rows
 from app.main.forms import EditProfileForm
-from app.models import Post, User
+from app.models import Post, User, followers
 from app.models.base import commit_keeping_loaded
 from app.posts import publish
 from app.posts.forms import PostForm
 
 bp = Blueprint("main", __name__)
+
+# The lists of these pages, newest first (see app/lists/posts.py).
+_FOLLOWED = sa.select(followers.c.followed_id).where(followers.c.follower_id == sa.bindparam("feed_user"))
+FEED = PostList(sa.select(Post.id).where(sa.or_(Post.user_id == sa.bindparam("feed_user"),
+                                                Post.user_id.in_(_FOLLOWED))), NEWEST)
+EXPLORE = PostList(sa.select(Post.id), NEWEST)
+PROFILE = PostList(sa.select(Post.id).where(Post.user_id == sa.bindparam("profile_id")), NEWEST)
 
 # Static files, probes and scrapes need no user: loading one would cost a query.
 # Polled all day by every open tab: a poll must write nothing, last_seen included.
@@ -49,7 +56,7 @@ def index() -> str | Response:
         flash("Your post is now live!", "success")
         return redirect(url_for("main.index"))
     page = page_number()
-    posts = paginate(current_user.following_posts().options(*post_list(current_user.id)), page)
+    posts = FEED.page(page, current_user.id, feed_user=current_user.id)
     return render_template("main/index.html", title="Home", form=form, posts=posts,
                            rows=post_rows(posts.items, current_user.id),
                            endpoint="main.index")
@@ -59,8 +66,7 @@ def index() -> str | Response:
 @login_required
 def explore() -> str:
     page = page_number()
-    newest = sa.select(Post).options(*post_list(current_user.id)).order_by(Post.timestamp.desc(), Post.id.desc())
-    posts = paginate(newest, page)
+    posts = EXPLORE.page(page, current_user.id)
     return render_template("main/index.html", title="Explore", posts=posts,
                            rows=post_rows(posts.items, current_user.id), endpoint="main.explore")
 
@@ -70,10 +76,7 @@ def explore() -> str:
 def user(username: str) -> str:
     profile = db.first_or_404(User.by_username(username))
     page = page_number()
-    posts = paginate(
-        sa.select(Post).options(*post_list(current_user.id)).where(Post.user_id == profile.id)
-        .order_by(Post.timestamp.desc(), Post.id.desc()), page
-    )
+    posts = PROFILE.page(page, current_user.id, profile_id=profile.id)
     stats = profile.stats(viewer=current_user)
     return render_template(
         "main/user.html", user=profile, stats=stats, posts=posts, rows=post_rows(posts.items, current_user.id),

@@ -1,11 +1,13 @@
 """What the post pages read: a thread's chain, its replies, who liked a post."""
 from __future__ import annotations
 
+from functools import cache
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.extensions import db
-from app.lists import post_list
+from app.lists import OLDEST, PostList, fetch, listing
+from app.lists.posts import Listed
 from app.models import Post, PostLike, User
 from app.models.base import MAX_ID
 
@@ -14,35 +16,45 @@ from app.models.base import MAX_ID
 MAX_ANCESTORS = 50
 
 
-def chain(post_id: int, viewer_id: int) -> list[Post]:
-    """``post_id`` and the posts it answers, up to the root (or
-    MAX_ANCESTORS), oldest first, in one statement: a recursive walk up
-    ``in_reply_to_id``, each step a primary-key lookup. Empty when the post
-    does not exist."""
-    if post_id > MAX_ID:
-        return []
+@cache
+def _chain() -> sa.Select[tuple[Post]]:
+    """Built once (an alias of post costs more to build than the query takes
+    to run); the post's id is the ``chain_start`` parameter."""
     start = (sa.select(Post.id.label("id"), Post.in_reply_to_id.label("parent"), sa.literal(0).label("depth"))
-             .where(Post.id == post_id).cte("chain", recursive=True))
+             .where(Post.id == sa.bindparam("chain_start")).cte("chain", recursive=True))
     parent = so.aliased(Post, name="parent")
     walk = start.union_all(
         sa.select(parent.id, parent.in_reply_to_id, start.c.depth + 1)
         .join(start, parent.id == start.c.parent)
         .where(start.c.depth < MAX_ANCESTORS)
     )
-    query = (sa.select(Post).join(walk, Post.id == walk.c.id).options(*post_list(viewer_id))
-             .order_by(walk.c.depth.desc()))
-    return list(db.session.scalars(query).unique())
+    return listing(sa.select(Post).join(walk, Post.id == walk.c.id).order_by(walk.c.depth.desc()))
 
 
-def one(post_id: int, viewer_id: int) -> list[Post]:
+def chain(post_id: int, viewer_id: int) -> list[Listed]:
+    """``post_id`` and the posts it answers, up to the root (or
+    MAX_ANCESTORS), oldest first, in one statement: a recursive walk up
+    ``in_reply_to_id``, each step a primary-key lookup. Empty when the post
+    does not exist."""
+    if post_id > MAX_ID:
+        return []
+    return fetch(_chain(), viewer_id, chain_start=post_id)
+
+
+def one(post_id: int, viewer_id: int) -> list[Listed]:
     """``post_id`` as lists show it, in a list of one (empty when it does not exist)."""
     if post_id > MAX_ID:
         return []
-    return list(db.session.scalars(sa.select(Post).where(Post.id == post_id).options(*post_list(viewer_id))))
+    return fetch(_ONE, viewer_id, one_id=post_id)
+
+
+_ONE = listing(sa.select(Post).where(Post.id == sa.bindparam("one_id")))
+# A thread's direct replies, in the order they were written (the pages).
+REPLIES = PostList(sa.select(Post.id).where(Post.in_reply_to_id == sa.bindparam("replies_to")), OLDEST)
 
 
 def direct_replies(post_id: int) -> sa.Select[tuple[Post]]:
-    """The replies to ``post_id``, in the order they were written."""
+    """The replies to ``post_id`` in the order they were written (the API's, which counts them)."""
     return sa.select(Post).where(Post.in_reply_to_id == post_id).order_by(Post.timestamp, Post.id)
 
 

@@ -9,7 +9,7 @@ from app.auth.redirects import safe_next
 from app.errors import AuthorizationError
 from app.errors.render import wants_json
 from app.forms import EmptyForm
-from app.lists import page_number, paginate, post_list, post_rows
+from app.lists import page_number, paginate, post_rows
 from app.models import Post
 from app.posts import likes, queries, service
 from app.posts.forms import EditPostForm, PostForm, ReplyForm
@@ -33,7 +33,7 @@ def _thread_page(id: int, form: ReplyForm) -> str:
     if not chain:
         abort(404)
     page = page_number()
-    replies = paginate(queries.direct_replies(id).options(*post_list(current_user.id)), page)
+    replies = queries.REPLIES.page(page, current_user.id, replies_to=id)
     rows = post_rows(chain, current_user.id)
     earlier = chain[0].in_reply_to_id  # set only when the chain was cut at MAX_ANCESTORS
     return render_template(

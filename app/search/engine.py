@@ -30,7 +30,8 @@ from markupsafe import Markup
 
 from app.accounts import USERNAME_CHARACTERS
 from app.extensions import db
-from app.lists import Page, post_list
+from app.lists import Page, fetch, listing
+from app.lists.posts import Listed
 from app.models import Post, UTCDateTime
 from app.search.highlight import CLOSE, OPEN, marked_body
 from app.search.query import Term, fts5, tsquery
@@ -176,14 +177,16 @@ def search_posts(terms: list[Term], page: int, per_page: int | None = None) -> P
     return _page(hits, page, per_page)
 
 
-def as_listed(hits: list[Hit], viewer_id: int) -> tuple[list[Post], list[Markup]]:
+_BY_IDS = listing(sa.select(Post).where(Post.id.in_(sa.bindparam("listed_ids", expanding=True))))
+
+
+def as_listed(hits: list[Hit], viewer_id: int) -> tuple[list[Listed], list[Markup]]:
     """The hits as the post lists show them (likes, replies, edits), for
     ``post_rows``: one statement for the page, by primary key. A post deleted
     since the search ran is left out."""
     if not hits:
         return [], []
-    posts = {post.id: post for post in db.session.scalars(
-        sa.select(Post).where(Post.id.in_([hit.id for hit in hits])).options(*post_list(viewer_id)))}
+    posts = {post.id: post for post in fetch(_BY_IDS, viewer_id, listed_ids=[hit.id for hit in hits])}
     kept = [hit for hit in hits if hit.id in posts]
     return [posts[hit.id] for hit in kept], [marked_body(hit.body, hit.marked) for hit in kept]
 
