@@ -25,10 +25,8 @@ from app.lists.pagination import Page
 from app.models import Post, PostLike, User
 
 VIEWER = "list_viewer_id"
-# A post list needs only these of each author: not the password hash, the
-# token or the about-me text of 25 users per page (the API's single-object
-# views still use this with the ORM).
-POST_LIST = so.joinedload(Post.author, innerjoin=True).load_only(User.id, User.username, User.email)
+# Of each author a list needs only the name and the address (for the
+# avatar): not the password hash, the token or the about-me text.
 _AUTHOR = so.aliased(User, name="author")
 _REPLIED = so.aliased(User, name="replied")  # the "replying to @name" line
 _LIKED = sa.exists().where(PostLike.user_id == sa.bindparam(VIEWER), PostLike.post_id == Post.id)

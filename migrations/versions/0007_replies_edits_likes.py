@@ -38,7 +38,12 @@ def _rebuild(autoincrement: bool) -> dict[str, object]:
     not); PostgreSQL alters the table in place."""
     if op.get_bind().dialect.name != "sqlite":
         return {}
-    return {"recreate": "always", "table_kwargs": {"sqlite_autoincrement": autoincrement}}
+    options: dict[str, object] = {"recreate": "always", "table_kwargs": {"sqlite_autoincrement": autoincrement}}
+    if not autoincrement:
+        # An AUTOINCREMENT key is written inline, without its constraint's
+        # name: name it again as 0001 did.
+        options["naming_convention"] = {"pk": "pk_%(table_name)s"}
+    return options
 
 
 def _restore(triggers: list[str]) -> None:
