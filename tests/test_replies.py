@@ -61,6 +61,14 @@ class TestAnswering:
         assert response.status_code == 200 and message in response.get_data(as_text=True)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 1
 
+    def test_a_page_shown_again_after_a_bad_reply_sends_likes_back_somewhere_fetchable(self, client, logged_in):
+        parent = write(logged_in, "root")
+        page = client.post(f"/post/{parent.id}/reply", data={"post": ""}).get_data(as_text=True)
+        assert f'name="next" value="/post/{parent.id}/reply"' not in page
+        response = client.post(f"/post/{parent.id}/like", data={"next": ""})
+        assert response.headers["Location"] == f"/post/{parent.id}"
+        assert client.get(response.headers["Location"]).status_code == 200
+
     def test_a_reply_to_a_just_deleted_post_is_refused_and_the_text_kept(self, client, logged_in):
         john = make_user("john")
         parent = write(john, "soon gone")

@@ -82,8 +82,12 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
     user_prefix, post_prefix = f"{root}/user/", f"{root}/post/"
     # Editable if posted after this moment (one subtraction per page, not per post).
     edit_after = utcnow() - timedelta(minutes=current_app.config["POST_EDIT_MINUTES"])
-    # Where the like form and Delete come back to: this page.
-    back = request.full_path if request.query_string else request.path
+    # Where the like form and Delete come back to: this page, when it can be
+    # fetched again. A form shown again after a POST (a reply with an error)
+    # has a POST-only address: then nowhere, and they take their defaults.
+    back = ""
+    if request.method == "GET":
+        back = request.full_path if request.query_string else request.path
     hidden, delete_next = html.hidden_fields(generate_csrf(), back), quote(back, safe="/")
     rows = []
     for index, post in enumerate(posts):
