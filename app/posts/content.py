@@ -1,0 +1,53 @@
+"""What a post's text means at write time: its rendered HTML, the users it
+mentions (told, at most MAX_MENTION_NOTICES of them) and its tags (stored),
+in the transaction that saves the body (issue 15, in progress)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.models import Post, PostTag, Tag, User
+from app.notifications import notify
+from app.posts.render import Rendered, mentioned_names, render
+
+MENTION = "new_mention"
+MAX_MENTION_NOTICES = 10
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _known(body: str) -> dict[str, tuple[int, str]]:
+    """The users ``body`` may mention that exist: lower-cased name -> (id, name). One query."""
+    names = mentioned_names(body)
+    if not names:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.username).where(sa.func.lower(User.username).in_(names)))
+    return {name.lower(): (uid, name) for uid, name in rows}
+
+
+def apply(post: Post, author: User, *, notify_mentions: bool = True) -> Rendered:
+    """Render ``post.body`` into ``post.body_html``, set its tags, and tell the
+    newly mentioned users. ``post`` must be flushed (it needs its id); the
+    caller commits."""
+    known = _known(post.body)
+    root = request.script_root if has_request_context() else ""
+    rendered = render(post.body, {key: name for key, (_, name) in known.items()}, root)
+    post.body_html = rendered.html
+    db.session.execute(sa.delete(PostTag).where(PostTag.post_id == post.id))
+    if rendered.tags:
+        insert = _INSERTS[db.engine.dialect.name](Tag).values([{"name": tag} for tag in rendered.tags])
+        db.session.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
+        ids = db.session.scalars(sa.select(Tag.id).where(Tag.name.in_(rendered.tags))).all()
+        db.session.execute(sa.insert(PostTag), [{"post_id": post.id, "tag_id": tag_id} for tag_id in ids])
+    if notify_mentions:
+        told = 0
+        for name in rendered.mentions:
+            uid, spelled = known[name.lower()]
+            if uid == author.id:
+                continue
+            if told == MAX_MENTION_NOTICES:
+                break
+            notify(uid, MENTION, {"post_id": post.id, "from": author.username})
+            told += 1
+    return rendered
