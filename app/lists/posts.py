@@ -30,7 +30,7 @@ VIEWER = "list_viewer_id"
 _AUTHOR = so.aliased(User, name="author")
 _REPLIED = so.aliased(User, name="replied")  # the "replying to @name" line
 _LIKED = sa.exists().where(PostLike.user_id == sa.bindparam(VIEWER), PostLike.post_id == Post.id)
-_COLUMNS = (Post.id, Post.body, Post.timestamp, Post.user_id, Post.edited, Post.in_reply_to_id,
+_COLUMNS = (Post.id, Post.body, Post.body_html, Post.timestamp, Post.user_id, Post.edited, Post.in_reply_to_id,
             Post.reply_to_user_id, Post.like_count, _LIKED.label("liked"), _AUTHOR.username, _AUTHOR.email,
             _REPLIED.username)
 
@@ -50,6 +50,7 @@ class Listed(NamedTuple):
 
     id: int
     body: str
+    body_html: str | None  # None for a post written before rendering: shown escaped
     timestamp: datetime
     user_id: int
     edited: datetime | None
@@ -78,8 +79,8 @@ def listing(query: sa.Select) -> sa.Select:
 def fetch(statement: sa.Select, viewer_id: int, **params: Any) -> list[Listed]:
     """Run a ``listing()`` statement with its ``params``, as ``viewer_id`` sees the posts."""
     return [
-        Listed(*row[:9], Someone(row.user_id, row[9], row[10]),
-               Someone(row.reply_to_user_id, row[11], None) if row[11] is not None else None)
+        Listed(*row[:10], Someone(row.user_id, row[10], row[11]),
+               Someone(row.reply_to_user_id, row[12], None) if row[12] is not None else None)
         for row in db.session.execute(statement, {VIEWER: viewer_id, **params})
     ]
 
