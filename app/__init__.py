@@ -116,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from app.notifications import bp as notifications_bp
     from app.posts.routes import bp as posts_bp
     from app.search.routes import bp as search_bp
+    from app.tags import bp as tags_bp
 
     app.register_blueprint(errors_bp)
     avatars.init_app(app)
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(posts_bp)
+    app.register_blueprint(tags_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(api_bp, url_prefix="/api")
 

@@ -30,3 +30,11 @@ def test_an_edit_renders_again_and_moves_the_tags(client, logged_in):
     assert "#two</a>" in page and "#one" not in page
     tags = db.session.scalars(sa.select(Tag.name).join(PostTag, PostTag.tag_id == Tag.id)).all()
     assert tags == ["two"]
+
+
+def test_a_tag_page_lists_its_posts_newest_first_in_any_case(client, logged_in):
+    for body in ("first #Café", "no tag", "second #café", "other #tea"):
+        client.post("/index", data={"post": body})
+    page = client.get("/tag/CAF%C3%89").get_data(as_text=True)
+    assert page.index("second") < page.index("first") and "no tag" not in page and "other" not in page
+    assert "No posts with this tag yet." in client.get("/tag/nothing").get_data(as_text=True)

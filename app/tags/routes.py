@@ -1,0 +1,28 @@
+"""GET /tag/<tag>: the posts with a tag, newest first."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from app.lists import NEWEST, PostList, page_number, post_rows
+from app.models import Post, PostTag, Tag
+
+bp = Blueprint("tags", __name__)
+
+# The tag's posts by the (tag_id, post_id) index; newest first, since post
+# ids grow with time.
+TAGGED = PostList(sa.select(Post.id).join(PostTag, PostTag.post_id == Post.id)
+                  .join(Tag, Tag.id == PostTag.tag_id).where(Tag.name == sa.bindparam("tag_name")), NEWEST)
+
+
+@bp.route("/tag/<tag>")
+@login_required
+def tag(tag: str) -> str:
+    """A tag's posts, in any letter case of the tag; an unknown tag is an empty list."""
+    name = tag.lower()
+    page = page_number()
+    posts = TAGGED.page(page, current_user.id, tag_name=name)
+    return render_template("tags/tag.html", title=f"#{name}", tag=name, posts=posts,
+                           rows=post_rows(posts.items, current_user.id), endpoint="tags.tag",
+                           pager_args={"tag": name})
