@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from app.errors import InsufficientStorage
     from app.errors import bp as errors_bp
     from app.exports import bp as exports_bp
+    from app.feeds import bp as feeds_bp
     from app.main import bp as main_bp
     from app.messages import bp as messages_bp
     from app.notifications import bp as notifications_bp
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(posts_bp)
     app.register_blueprint(tags_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(api_bp, url_prefix="/api")
 

@@ -107,6 +107,10 @@ class PostList:
         page = ids.order_by(*order).limit(sa.bindparam(LIMIT)).offset(sa.bindparam(OFFSET)).subquery("page")
         self.statement = listing(sa.select(Post).join(page, page.c.id == Post.id).order_by(*order))
 
+    def first(self, count: int, viewer_id: int, **params: Any) -> list[Listed]:
+        """The first ``count`` posts (a feed's entries)."""
+        return fetch(self.statement, viewer_id, **{LIMIT: count, OFFSET: 0}, **params)
+
     def page(self, page: int, viewer_id: int, **params: Any) -> Page[Listed]:
         """Page ``page``; one row past it tells whether another exists (no COUNT)."""
         per_page = current_app.config["POSTS_PER_PAGE"]
