@@ -38,3 +38,16 @@ def test_a_tag_page_lists_its_posts_newest_first_in_any_case(client, logged_in):
     page = client.get("/tag/CAF%C3%89").get_data(as_text=True)
     assert page.index("second") < page.index("first") and "no tag" not in page and "other" not in page
     assert "No posts with this tag yet." in client.get("/tag/nothing").get_data(as_text=True)
+
+
+def test_the_mentions_list_shows_the_posts_that_name_you(client, auth, susan):
+    bob = make_user("bob")
+    from app.posts import publish
+    with client.application.test_request_context():
+        publish(bob, "hello @susan")
+        publish(bob, "hello nobody")
+        publish(bob, "@SUSAN again")
+    auth.login()
+    page = client.get("/mentions").get_data(as_text=True)
+    assert page.index("again") < page.index("hello") and "hello nobody" not in page
+    assert 'id="nav-mentions"' in page

@@ -1,4 +1,5 @@
-"""Hashtags: a tag per distinct (lower-cased) name, and which posts carry it."""
+"""Hashtags (a tag per distinct lower-cased name, and which posts carry
+it) and mentions (which users a post names)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -20,4 +21,16 @@ class PostTag(db.Model):
     __table_args__ = (
         # A tag's page: its posts, newest first (ids grow with time).
         sa.Index("ix_post_tag_tag_id_post_id", "tag_id", "post_id"),
+    )
+
+
+class PostMention(db.Model):
+    """``user_id`` is named in post ``post_id``: their Mentions list, newest first."""
+
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    post_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (
+        # The cascade when a post is deleted.
+        sa.Index("ix_post_mention_post_id", "post_id"),
     )

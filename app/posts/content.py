@@ -8,7 +8,7 @@ from flask import has_request_context, request
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.models import Post, PostTag, Tag, User
+from app.models import Post, PostMention, PostTag, Tag, User
 from app.notifications import notify
 from app.posts.render import Rendered, mentioned_names, render
 
@@ -40,6 +40,10 @@ def apply(post: Post, author: User, *, notify_mentions: bool = True) -> Rendered
         db.session.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
         ids = db.session.scalars(sa.select(Tag.id).where(Tag.name.in_(rendered.tags))).all()
         db.session.execute(sa.insert(PostTag), [{"post_id": post.id, "tag_id": tag_id} for tag_id in ids])
+    db.session.execute(sa.delete(PostMention).where(PostMention.post_id == post.id))
+    if rendered.mentions:
+        db.session.execute(sa.insert(PostMention), [
+            {"post_id": post.id, "user_id": known[name.lower()][0]} for name in rendered.mentions])
     if notify_mentions:
         told = 0
         for name in rendered.mentions:

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from app.lists import NEWEST, PostList, page_number, post_rows
-from app.models import Post, PostTag, Tag
+from app.models import Post, PostMention, PostTag, Tag
 
 bp = Blueprint("tags", __name__)
 
@@ -26,3 +26,17 @@ def tag(tag: str) -> str:
     return render_template("tags/tag.html", title=f"#{name}", tag=name, posts=posts,
                            rows=post_rows(posts.items, current_user.id), endpoint="tags.tag",
                            pager_args={"tag": name})
+
+
+MENTIONING = PostList(sa.select(Post.id).join(PostMention, PostMention.post_id == Post.id)
+                      .where(PostMention.user_id == sa.bindparam("mentioned_id")), NEWEST)
+
+
+@bp.route("/mentions")
+@login_required
+def mentions() -> str:
+    """The posts that mention you, newest first."""
+    page = page_number()
+    posts = MENTIONING.page(page, current_user.id, mentioned_id=current_user.id)
+    return render_template("tags/mentions.html", title="Mentions", posts=posts,
+                           rows=post_rows(posts.items, current_user.id), endpoint="tags.mentions")

@@ -1,4 +1,4 @@
-"""rendered post bodies; hashtags
+"""rendered post bodies; hashtags and mentions
 
 Revision ID: 0008
 Revises: 0007
@@ -36,9 +36,22 @@ def upgrade():
         sa.PrimaryKeyConstraint("post_id", "tag_id", name=op.f("pk_post_tag")),
     )
     op.create_index("ix_post_tag_tag_id_post_id", "post_tag", ["tag_id", "post_id"], unique=False)
+    op.create_table(
+        "post_mention",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["post_id"], ["post.id"], name=op.f("fk_post_mention_post_id_post"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_post_mention_user_id_user"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("user_id", "post_id", name=op.f("pk_post_mention")),
+    )
+    op.create_index("ix_post_mention_post_id", "post_mention", ["post_id"], unique=False)
 
 
 def downgrade():
+    op.drop_index("ix_post_mention_post_id", table_name="post_mention")
+    op.drop_table("post_mention")
     op.drop_index("ix_post_tag_tag_id_post_id", table_name="post_tag")
     op.drop_table("post_tag")
     op.drop_table("tag")
