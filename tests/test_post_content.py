@@ -51,3 +51,13 @@ def test_the_mentions_list_shows_the_posts_that_name_you(client, auth, susan):
     page = client.get("/mentions").get_data(as_text=True)
     assert page.index("again") < page.index("hello") and "hello nobody" not in page
     assert 'id="nav-mentions"' in page
+
+
+def test_explore_shows_the_top_tags_of_the_day_and_pages_link_their_feeds(client, logged_in):
+    for body in ("#a #b", "#b", "#b #c"):
+        client.post("/index", data={"post": body})
+    page = client.get("/explore").get_data(as_text=True)
+    top = page[page.index('id="top-tags"'):]
+    assert top.index("#b<") < top.index("#a<") < top.index("#c<")
+    assert 'type="application/atom+xml"' in client.get("/user/susan").get_data(as_text=True)
+    assert 'href="/tag/b/feed.atom"' in client.get("/tag/b").get_data(as_text=True)

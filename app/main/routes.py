@@ -17,6 +17,7 @@ from app.models import Post, User, followers
 from app.models.base import commit_keeping_loaded
 from app.posts import publish
 from app.posts.forms import PostForm
+from app.tags.top import top_tags
 
 bp = Blueprint("main", __name__)
 
@@ -67,7 +68,7 @@ def index() -> str | Response:
 def explore() -> str:
     page = page_number()
     posts = EXPLORE.page(page, current_user.id)
-    return render_template("main/index.html", title="Explore", posts=posts,
+    return render_template("main/index.html", title="Explore", posts=posts, top_tags=top_tags(),
                            rows=post_rows(posts.items, current_user.id), endpoint="main.explore")
 
 
