@@ -56,7 +56,7 @@ def create_post() -> tuple[Response, int, dict[str, str]]:
     return jsonify(post_dict(post_for(caller, post.id))), 201, {"Location": url_for("api.get_post", id=post.id)}
 
 
-def _own(id: int) -> Post:
+def _existing(id: int) -> Post:
     post = service.find(id)
     if post is None:
         raise NotFoundError(f"There is no post with id {id}.")
@@ -68,7 +68,7 @@ def _own(id: int) -> Post:
 def edit_post(id: int) -> Response:
     """Change your post's body, within POST_EDIT_MINUTES of posting."""
     caller = token_user()
-    post = _own(id)
+    post = _existing(id)
     service.check_editable(post, caller)  # a 403 before any complaint about the body
     data = read_fields(PostFields, required=("body",))
     service.edit(post, caller, data["body"])
@@ -79,7 +79,7 @@ def edit_post(id: int) -> Response:
 @token_auth.login_required
 def delete_post(id: int) -> Response:
     """Delete your post; replies to it stay, with ``in_reply_to`` null."""
-    service.delete(_own(id), token_user())
+    service.delete(_existing(id), token_user())
     response = Response(status=204)
     del response.headers["Content-Type"]  # no body, so no media type
     return response

@@ -108,7 +108,7 @@ def user_dict(user: User, counts: Counts, caller: User | None) -> dict[str, Any]
 
 
 def post_dict(post: Listed) -> dict[str, Any]:
-    """A post loaded by ``app.lists.load`` (so ``liked`` is the caller's)."""
+    """A post loaded by ``app.lists`` (so ``liked`` is the caller's)."""
     reply_to = post.reply_to_user
     return {
         "id": post.id,

@@ -96,11 +96,13 @@ def _mark_some_unread(rng: random.Random, user_ids: list[int], messages: list[di
     return unread.total()
 
 
-def _insert_posts(rows: list[dict], bar: Any) -> list[int]:
+def _insert_returning_ids(model: type[User] | type[Post], rows: list[dict], bar: Any) -> list[int]:
+    """Insert ``rows`` in batches; their new ids, in the rows' order."""
     ids: list[int] = []
+    insert = sa.insert(model).returning(model.id, sort_by_parameter_order=True)
     for start in range(0, len(rows), BATCH):
         chunk = rows[start:start + BATCH]
-        ids.extend(db.session.scalars(sa.insert(Post).returning(Post.id, sort_by_parameter_order=True), chunk))
+        ids.extend(db.session.scalars(insert, chunk))
         bar.update(len(chunk))
     return ids
 
@@ -125,7 +127,7 @@ def _like(rng: random.Random, rows: list[dict], ids: list[int], user_ids: list[i
         for index, uid in pairs
     ], bar)
     bar.update(count - len(pairs))  # the draws that repeated a like
-    counts = threads.like_counts(set(pairs))
+    counts = threads.like_counts(pairs)
     if counts:
         db.session.execute(sa.update(Post), [{"id": ids[index], "like_count": n} for index, n in counts.items()])
     return len(pairs)
@@ -176,21 +178,16 @@ def seed(users: int, posts: int, follows: int, messages: int, inbox: int, reply_
     # The last `users` steps are each user's read time and unread count.
     steps = users + users * follows + posts + messages + inbox + users + likes
     with click.progressbar(length=steps, label="Seeding") as bar:
-        user_ids: list[int] = []
-        for start in range(0, users, BATCH):
-            rows = [
-                {
-                    "username": f"user{n}",
-                    "email": f"user{n}@example.com",
-                    "password_hash": password_hash,
-                    "about_me": f"Demo user number {n}.",
-                    "last_seen": now - timedelta(minutes=rng.randrange(60 * 24 * 30)),
-                }
-                for n in numbers[start:start + BATCH]
-            ]
-            insert = sa.insert(User).returning(User.id, sort_by_parameter_order=True)
-            user_ids.extend(db.session.scalars(insert, rows))
-            bar.update(len(rows))
+        user_ids = _insert_returning_ids(User, [
+            {
+                "username": f"user{n}",
+                "email": f"user{n}@example.com",
+                "password_hash": password_hash,
+                "about_me": f"Demo user number {n}.",
+                "last_seen": now - timedelta(minutes=rng.randrange(60 * 24 * 30)),
+            }
+            for n in numbers
+        ], bar)
 
         follow_rows = []
         for uid in user_ids:
@@ -206,7 +203,7 @@ def seed(users: int, posts: int, follows: int, messages: int, inbox: int, reply_
         # In time order, so ids grow with time as on a live site (search
         # takes the highest ids as the newest) and a reply follows its post.
         post_rows.sort(key=lambda row: row["timestamp"])
-        post_ids = _insert_posts(post_rows, bar)
+        post_ids = _insert_returning_ids(Post, post_rows, bar)
 
         # Messages come after the posts, so that a --seed gives the same
         # users, follows and posts as before there were messages.

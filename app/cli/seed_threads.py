@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 # A reply answers one of the posts just before it (in time): a post's answers
@@ -35,7 +36,8 @@ def like_pairs(rng: random.Random, posts: int, user_ids: list[int], count: int) 
     return {(index, rng.choice(user_ids)) for index in chosen}
 
 
-def like_counts(pairs: set[tuple[int, int]]) -> Counter[int]:
+def like_counts(pairs: Iterable[tuple[int, int]]) -> Counter[int]:
+    """Likes per post index, from distinct (post index, user) pairs."""
     return Counter(index for index, _ in pairs)
 
 

@@ -61,10 +61,9 @@ class Listed(NamedTuple):
     author: Someone
     reply_to_user: Someone | None
 
+
 NEWEST = (Post.timestamp.desc(), Post.id.desc())
 OLDEST = (Post.timestamp, Post.id)
-
-
 LIMIT, OFFSET = "list_limit", "list_offset"
 
 
@@ -85,17 +84,12 @@ def fetch(statement: sa.Select, viewer_id: int, **params: Any) -> list[Listed]:
     ]
 
 
-def load(query: sa.Select, viewer_id: int, **params: Any) -> list[Listed]:
-    """The posts ``query`` selects, built and run at once (for the API's
-    queries, built per request anyway)."""
-    return fetch(listing(query), viewer_id, **params)
-
-
 def load_page(query: sa.Select, order: Sequence[Any], viewer_id: int) -> list[Listed]:
     """The posts of ``query`` (a select of posts, limited to a page) in
-    ``order``: ids first, then the posts (see the module's docstring)."""
+    ``order``: ids first, then the posts (see the module's docstring). Built
+    per call, for the API's queries, which are built per request anyway."""
     ids = query.order_by(None).order_by(*order).with_only_columns(Post.id).subquery("page")
-    return load(sa.select(Post).join(ids, ids.c.id == Post.id).order_by(*order), viewer_id)
+    return fetch(listing(sa.select(Post).join(ids, ids.c.id == Post.id).order_by(*order)), viewer_id)
 
 
 class PostList:

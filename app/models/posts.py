@@ -39,11 +39,6 @@ class Post(db.Model):
     # Every page that shows a post shows its author: load both in one statement.
     author: so.Mapped[User] = so.relationship(back_populates="posts", lazy="joined", innerjoin=True,
                                               foreign_keys=[user_id])
-    # Loaded by the lists that show the "replying to" line (app/lists/rows.py).
-    reply_to_user: so.Mapped[User | None] = so.relationship(foreign_keys=[reply_to_user_id], lazy="raise")
-    # Whether the viewer likes it: set by the query that loads a page
-    # (``with_expression``), a lookup in the same statement.
-    liked: so.Mapped[bool] = so.query_expression(default_expr=sa.false())
 
     __table_args__ = (
         # Serves profile pages and the feed (posts of a few users, newest first).
@@ -58,10 +53,6 @@ class Post(db.Model):
         # deletion would answer the newcomer, foreign key and all.
         {"sqlite_autoincrement": True},
     )
-
-    @property
-    def is_reply(self) -> bool:
-        return self.in_reply_to_id is not None or self.reply_to_user_id is not None
 
     def __repr__(self) -> str:
         return f"<Post {self.body}>"

@@ -1,8 +1,6 @@
 """What the post pages read: a thread's chain, its replies, who liked a post."""
 from __future__ import annotations
 
-from functools import cache
-
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -16,10 +14,10 @@ from app.models.base import MAX_ID
 MAX_ANCESTORS = 50
 
 
-@cache
-def _chain() -> sa.Select[tuple[Post]]:
-    """Built once (an alias of post costs more to build than the query takes
-    to run); the post's id is the ``chain_start`` parameter."""
+def _chain_statement() -> sa.Select:
+    """The chain's statement, built once at import (an alias of post costs
+    more to build than the query takes to run); the post's id is the
+    ``chain_start`` parameter."""
     start = (sa.select(Post.id.label("id"), Post.in_reply_to_id.label("parent"), sa.literal(0).label("depth"))
              .where(Post.id == sa.bindparam("chain_start")).cte("chain", recursive=True))
     parent = so.aliased(Post, name="parent")
@@ -31,6 +29,12 @@ def _chain() -> sa.Select[tuple[Post]]:
     return listing(sa.select(Post).join(walk, Post.id == walk.c.id).order_by(walk.c.depth.desc()))
 
 
+_CHAIN = _chain_statement()
+_ONE = listing(sa.select(Post).where(Post.id == sa.bindparam("one_id")))
+# A thread's direct replies, in the order they were written (the pages).
+REPLIES = PostList(sa.select(Post.id).where(Post.in_reply_to_id == sa.bindparam("replies_to")), OLDEST)
+
+
 def chain(post_id: int, viewer_id: int) -> list[Listed]:
     """``post_id`` and the posts it answers, up to the root (or
     MAX_ANCESTORS), oldest first, in one statement: a recursive walk up
@@ -38,7 +42,7 @@ def chain(post_id: int, viewer_id: int) -> list[Listed]:
     does not exist."""
     if post_id > MAX_ID:
         return []
-    return fetch(_chain(), viewer_id, chain_start=post_id)
+    return fetch(_CHAIN, viewer_id, chain_start=post_id)
 
 
 def one(post_id: int, viewer_id: int) -> list[Listed]:
@@ -46,11 +50,6 @@ def one(post_id: int, viewer_id: int) -> list[Listed]:
     if post_id > MAX_ID:
         return []
     return fetch(_ONE, viewer_id, one_id=post_id)
-
-
-_ONE = listing(sa.select(Post).where(Post.id == sa.bindparam("one_id")))
-# A thread's direct replies, in the order they were written (the pages).
-REPLIES = PostList(sa.select(Post.id).where(Post.in_reply_to_id == sa.bindparam("replies_to")), OLDEST)
 
 
 def direct_replies(post_id: int) -> sa.Select[tuple[Post]]:
