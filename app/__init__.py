@@ -138,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from app.cli import alerts, mailserver, seed
     from app.jobs.worker import worker
+    from app.posts.cli import posts_cli
     from app.search.cli import search_cli
 
     app.cli.add_command(seed)
@@ -145,3 +146,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(alerts)
     app.cli.add_command(worker)
     app.cli.add_command(search_cli)
+    app.cli.add_command(posts_cli)

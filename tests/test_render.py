@@ -16,9 +16,9 @@ EXT = f'rel="{EXTERNAL_REL}"'
 
 @pytest.mark.parametrize(("body", "html"), [
     ("plain text", "plain text"),
-    ("hi @bob", 'hi <a class="mention" href="/user/Bob">@bob</a>'),
-    ("hi @BOB!", 'hi <a class="mention" href="/user/Bob">@BOB</a>!'),
-    ("@mary.jane.", '<a class="mention" href="/user/mary.jane">@mary.jane</a>.'),
+    ("hi @bob", 'hi <a class="mention user-popup" href="/user/Bob">@bob</a>'),
+    ("hi @BOB!", 'hi <a class="mention user-popup" href="/user/Bob">@BOB</a>!'),
+    ("@mary.jane.", '<a class="mention user-popup" href="/user/mary.jane">@mary.jane</a>.'),
     ("@nobody here", "@nobody here"),
     ("mail bob@bob.example", "mail bob@bob.example"),
     ("#Topic and #tópico", '<a class="hashtag" href="/tag/topic">#Topic</a> and '

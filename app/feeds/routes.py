@@ -6,7 +6,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
-from markupsafe import escape
 from werkzeug.wrappers import Response
 
 from app.extensions import db
@@ -14,6 +13,7 @@ from app.links import external_url, link_base
 from app.lists import NEWEST, PostList
 from app.lists.posts import Listed
 from app.models import Post, PostTag, Tag, User
+from app.posts.render import body_markup
 
 bp = Blueprint("feeds", __name__)
 
@@ -35,10 +35,11 @@ def _fingerprint(ids: sa.Select, params: dict[str, int]) -> tuple[str, datetime 
     return f"{count}-{newest or 0}-{moment.timestamp() if moment else 0}", moment
 
 
-def _content(post: Listed) -> str:
-    """The post as HTML, as a plain string: the template escapes it once
-    more, as Atom's type="html" content wants."""
-    return post.body_html if post.body_html is not None else str(escape(post.body))
+def _content(post: Listed, base: str) -> str:
+    """The post as HTML with absolute links (a reader shows it on another
+    site), as a plain string: the template escapes it once more, as Atom's
+    type="html" content wants."""
+    return str(body_markup(post.body, post.body_html, base))
 
 
 def _feed(feed: PostList, ids: sa.Select, params: dict[str, int], title: str, html_endpoint: str,
@@ -51,7 +52,7 @@ def _feed(feed: PostList, ids: sa.Select, params: dict[str, int], title: str, ht
     base = link_base() or request.host_url.rstrip("/")
     posts = feed.first(ENTRIES, 0, **params)
     body = render_template(
-        "feeds/atom.xml", title=title, entries=[(post, _content(post)) for post in posts], base=base,
+        "feeds/atom.xml", title=title, entries=[(post, _content(post, base)) for post in posts], base=base,
         updated=(changed.isoformat() if changed else None),
         self_url=external_url(base, self_endpoint, **values), html_url=external_url(base, html_endpoint, **values),
         post_url=lambda post_id: external_url(base, "posts.thread", id=post_id),

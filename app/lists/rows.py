@@ -19,6 +19,7 @@ from app.avatars import avatar_url
 from app.lists import post_html as html
 from app.lists.posts import Listed
 from app.models import Message, User, utcnow
+from app.posts.render import body_markup
 
 
 class Row(NamedTuple):
@@ -102,8 +103,8 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
         row = PostRow(
             id=post.id, url=url, author=author.username, author_url=user_prefix + quote(author.username),
             avatar=avatar_url(author), iso_time=post.timestamp.isoformat(), time=_format(post.timestamp),
-            body=(Markup(post.body_html) if post.body_html is not None else post.body) if bodies is None
-            else bodies[index], likes=post.like_count, liked=liked,
+            body=body_markup(post.body, post.body_html, request.script_root) if bodies is None else bodies[index],
+            likes=post.like_count, liked=liked,
             reply_name=reply_name, reply_url=reply_url, reply_deleted=reply_deleted, edited_iso=edited_iso,
             edited_time=edited_time, mine=mine, editable=editable, html=Markup(""),
         )

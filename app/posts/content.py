@@ -1,15 +1,15 @@
 """What a post's text means at write time: its rendered HTML, the users it
 mentions (told, at most MAX_MENTION_NOTICES of them) and its tags (stored),
-in the transaction that saves the body (issue 15, in progress)."""
+in the transaction that saves the body."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import has_request_context, request
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import Post, PostMention, PostTag, Tag, User
 from app.notifications import notify
+from app.observability.metrics import MENTIONS_NOTIFIED
 from app.posts.render import Rendered, mentioned_names, render
 
 MENTION = "new_mention"
@@ -26,32 +26,33 @@ def _known(body: str) -> dict[str, tuple[int, str]]:
     return {name.lower(): (uid, name) for uid, name in rows}
 
 
-def apply(post: Post, author: User, *, notify_mentions: bool = True) -> Rendered:
-    """Render ``post.body`` into ``post.body_html``, set its tags, and tell the
-    newly mentioned users. ``post`` must be flushed (it needs its id); the
-    caller commits."""
+def apply(post: Post, author: User, *, new: bool = True, told: frozenset[int] = frozenset(),
+          notify_mentions: bool = True) -> Rendered:
+    """Render ``post.body`` into ``post.body_html``, set its tags and mentions,
+    and notify the users it newly mentions, at most MAX_MENTION_NOTICES of
+    them: on an edit (``new`` false) only those the old text did not
+    mention, and never the author or a user in ``told`` (the answered author,
+    who has a reply notice already); nobody when ``notify_mentions`` is
+    false (``flask posts render``). ``post`` must be flushed (it needs its
+    id); the caller commits."""
     known = _known(post.body)
-    root = request.script_root if has_request_context() else ""
-    rendered = render(post.body, {key: name for key, (_, name) in known.items()}, root)
+    rendered = render(post.body, {key: name for key, (_, name) in known.items()})
     post.body_html = rendered.html
-    db.session.execute(sa.delete(PostTag).where(PostTag.post_id == post.id))
+    mentioned = [known[name.lower()][0] for name in rendered.mentions]
+    before: set[int] = set()
+    if not new:
+        before = set(db.session.scalars(sa.select(PostMention.user_id).where(PostMention.post_id == post.id)))
+        db.session.execute(sa.delete(PostTag).where(PostTag.post_id == post.id))
+        db.session.execute(sa.delete(PostMention).where(PostMention.post_id == post.id))
     if rendered.tags:
         insert = _INSERTS[db.engine.dialect.name](Tag).values([{"name": tag} for tag in rendered.tags])
         db.session.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
         ids = db.session.scalars(sa.select(Tag.id).where(Tag.name.in_(rendered.tags))).all()
         db.session.execute(sa.insert(PostTag), [{"post_id": post.id, "tag_id": tag_id} for tag_id in ids])
-    db.session.execute(sa.delete(PostMention).where(PostMention.post_id == post.id))
-    if rendered.mentions:
-        db.session.execute(sa.insert(PostMention), [
-            {"post_id": post.id, "user_id": known[name.lower()][0]} for name in rendered.mentions])
-    if notify_mentions:
-        told = 0
-        for name in rendered.mentions:
-            uid, spelled = known[name.lower()]
-            if uid == author.id:
-                continue
-            if told == MAX_MENTION_NOTICES:
-                break
-            notify(uid, MENTION, {"post_id": post.id, "from": author.username})
-            told += 1
+    if mentioned:
+        db.session.execute(sa.insert(PostMention), [{"post_id": post.id, "user_id": uid} for uid in mentioned])
+    skip = before | told | {author.id}
+    for uid in [uid for uid in mentioned if uid not in skip and notify_mentions][:MAX_MENTION_NOTICES]:
+        notify(uid, MENTION, {"post_id": post.id, "from": author.username})
+        MENTIONS_NOTIFIED.inc()
     return rendered

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 import nh3
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 EXTERNAL_REL = "nofollow ugc noopener"
 # A URL runs to the next space or character that cannot appear unescaped in
@@ -60,8 +60,9 @@ def _trim_url(url: str) -> tuple[str, str]:
     return url, tail
 
 
-def render(body: str, known: Mapping[str, str], root: str = "") -> Rendered:
-    """``body`` as safe HTML, and the mentions and tags found in it."""
+def render(body: str, known: Mapping[str, str]) -> Rendered:
+    """``body`` as safe HTML, and the mentions and tags found in it. Links
+    to this site's pages start at "/" (see ``rooted``)."""
     out: list[str] = []
     mentions: list[str] = []
     tags: list[str] = []
@@ -86,16 +87,39 @@ def render(body: str, known: Mapping[str, str], root: str = "") -> Rendered:
                 continue
             if spelled not in mentions:
                 mentions.append(spelled)
-            href = f"{root}/user/{quote(spelled)}"
-            out.append(f'<a class="mention" href="{escape(href)}">@{escape(name)}</a>{escape(tail)}')
+            href = f"/user/{quote(spelled)}"
+            # user-popup: js/popups.js opens the user's popup over a mention too.
+            out.append(f'<a class="mention user-popup" href="{escape(href)}">@{escape(name)}</a>{escape(tail)}')
         else:
             tag = match.group("tag")
             if tag.lower() not in tags:
                 tags.append(tag.lower())
-            href = f"{root}/tag/{quote(tag.lower())}"
+            href = f"/tag/{quote(tag.lower())}"
             out.append(f'<a class="hashtag" href="{escape(href)}">#{escape(tag)}</a>')
     out.append(str(escape(body[position:])))
     return Rendered(_CLEANER.clean("".join(out)), mentions, tags)
+
+
+# The start of a link render() made to a page of this site: "<" is always
+# escaped in a post's text, so only these links can match.
+_OURS = re.compile(r'(<a class="(?:mention user-popup|hashtag)" href=")/')
+
+
+def rooted(body_html: str, root: str) -> str:
+    """``body_html`` with its site links under ``root`` (the site's path
+    prefix, or an absolute base for a feed). Bodies are stored with links
+    from "/", so a site moved under a prefix, or a feed read elsewhere, needs
+    no re-rendering."""
+    if not root:
+        return body_html
+    return _OURS.sub(lambda match: f"{match.group(1)}{escape(root)}/", body_html)
+
+
+def body_markup(body: str, body_html: str | None, root: str = "") -> Markup:
+    """What a page shows of a post: its rendered HTML, or its escaped text if
+    it was written before posts were rendered (``flask posts render`` fills
+    those in)."""
+    return Markup(rooted(body_html, root)) if body_html is not None else escape(body)
 
 
 def mentioned_names(body: str) -> set[str]:

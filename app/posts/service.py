@@ -71,7 +71,7 @@ def publish(author: User, body: str, in_reply_to: int | None = None) -> Post:
     db.session.add(post)
     try:
         db.session.flush()
-        content.apply(post, author)
+        content.apply(post, author, told=frozenset({parent.user_id}) if parent is not None else frozenset())
         if parent is not None and parent.user_id != author.id:
             # Ids, not URLs: this also runs outside any request (a script),
             # and the pages know their own root.
@@ -111,7 +111,7 @@ def edit(post: Post, editor: User, body: str) -> None:
     ).rowcount
     if changed:
         db.session.refresh(post)
-        content.apply(post, editor, notify_mentions=False)  # the new text's links and tags
+        content.apply(post, editor, new=False)  # the new text's links, tags and newly mentioned users
     db.session.commit()  # expires ``post``: its next read is the new row
     if not changed:
         raise NotFoundError(GONE)
