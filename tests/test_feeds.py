@@ -1,4 +1,4 @@
-"""Atom feeds (issue 15, in progress): valid for feedparser, the posts
+"""Atom feeds: valid for feedparser, the posts
 exactly, and 304 when nothing changed."""
 from __future__ import annotations
 
@@ -42,3 +42,40 @@ def test_a_tag_feed_and_unknown_feeds(app, client):
     assert client.get("/user/nobody/feed.atom").status_code == 404
     empty = feedparser.parse(client.get("/tag/none/feed.atom").get_data())
     assert not empty.bozo and empty.entries == []
+
+
+def test_a_feed_holds_the_20_newest_and_changes_its_etag_when_a_shown_post_is_edited(app, client):
+    bob = make_user("bob")
+    with app.test_request_context():
+        posts = [publish(bob, f"post {i} #tea") for i in range(25)]
+    for path in ("/user/bob/feed.atom", "/tag/tea/feed.atom"):
+        response = client.get(path)
+        parsed = feedparser.parse(response.get_data())
+        assert not parsed.bozo
+        assert [entry.title for entry in parsed.entries] == [f"post {i} #tea" for i in range(24, 4, -1)]
+        assert len({entry.id for entry in parsed.entries}) == 20
+        assert parsed.entries[0].author == "bob" and parsed.entries[0].link.endswith(f"/post/{posts[-1].id}")
+        assert response.headers["Cache-Control"] == "public, max-age=60" and "Last-Modified" in response.headers
+    etag = client.get("/user/bob/feed.atom").headers["ETag"]
+    with app.test_request_context():
+        service.edit(db.session.get(Post, posts[-1].id), bob, "post 24 edited #tea")
+    response = client.get("/user/bob/feed.atom", headers={"If-None-Match": etag})
+    assert response.status_code == 200 and response.headers["ETag"] != etag
+    assert feedparser.parse(response.get_data()).entries[0].title == "post 24 edited #tea"
+    again = client.get("/user/bob/feed.atom", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["ETag"] == response.headers["ETag"]
+
+
+def test_a_feed_names_its_posts_absolutely_under_public_url(app, client):
+    app.config["PUBLIC_URL"] = "https://blog.example/site"
+    bob = make_user("bob")
+    make_user("carol")
+    with app.test_request_context():
+        publish(bob, "to @carol about #tea")
+    parsed = feedparser.parse(client.get("/user/bob/feed.atom").get_data())
+    assert not parsed.bozo
+    content = parsed.entries[0].content[0].value
+    assert 'href="https://blog.example/site/user/carol"' in content
+    assert 'href="https://blog.example/site/tag/tea"' in content
+    assert parsed.entries[0].link.startswith("https://blog.example/site/post/")
+    assert parsed.feed.link == "https://blog.example/site/user/bob"
