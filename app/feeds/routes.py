@@ -4,12 +4,14 @@ If-None-Match of the ETag; Last-Modified is sent for readers to show)."""
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from app.extensions import db
@@ -64,14 +66,19 @@ def _content(post: Listed, base: str) -> str:
     return str(body_markup(post.body, post.body_html, base))
 
 
+def _not_modified(etag: str) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag, weak=True)
+    return response
+
+
 def _feed(feed: Feed, params: dict[str, int], title: str, html_endpoint: str, self_endpoint: str,
           **values: str) -> Response:
     base = link_base() or request.host_url.rstrip("/")
     etag, changed = _fingerprint(feed, params, f"{title}|{base}")
+    CHECKED.put((request.path, base), etag)
     if request.if_none_match.contains_weak(etag):
-        response = Response(status=304)
-        response.set_etag(etag, weak=True)
-        return response
+        return _not_modified(etag)
     posts = feed.entries.first(ENTRIES, 0, **params)
     body = render_template(
         "feeds/atom.xml", title=title, entries=[(post, _content(post, base)) for post in posts], base=base,
@@ -84,9 +91,57 @@ def _feed(feed: Feed, params: dict[str, int], title: str, html_endpoint: str, se
     response.set_etag(etag, weak=True)
     if changed is not None:
         response.last_modified = changed
-    response.cache_control.public = True
+    # Shared caches may keep it only when its links cannot come from a
+    # forged Host header: under PUBLIC_URL, or with the hosts checked.
+    if current_app.config.get("PUBLIC_URL") or current_app.config.get("TRUSTED_HOSTS"):
+        response.cache_control.public = True
+    else:
+        response.cache_control.private = True
     response.cache_control.max_age = 60
     return response
+
+
+class Checked:
+    """The ETag each feed (by address and base) had when this worker last
+    built it, kept FEED_CHECK_SECONDS: a reader polling with that ETag is
+    answered 304 with no statement at all. Bounded: a flood of made-up
+    addresses empties it rather than growing it."""
+
+    MAX = 10_000
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def put(self, key: tuple[str, str], etag: str) -> None:
+        seconds = current_app.config["FEED_CHECK_SECONDS"]
+        if seconds <= 0:
+            return
+        with self._lock:
+            if len(self._seen) >= self.MAX:
+                self._seen.clear()
+            self._seen[key] = (time.monotonic() + seconds, etag)
+
+    def fresh(self, key: tuple[str, str]) -> str | None:
+        """The ETag kept for ``key``, if it is still fresh."""
+        kept = self._seen.get(key)
+        if kept is None or kept[0] < time.monotonic():
+            return None
+        return kept[1]
+
+
+CHECKED = Checked()
+
+
+@bp.before_request
+def answer_a_poll_from_memory() -> Response | None:
+    """A poll sending the ETag this worker gave out moments ago: 304 at once."""
+    if not request.if_none_match or not current_app.config["FEED_CHECK_SECONDS"]:
+        return None
+    etag = CHECKED.fresh((request.path, link_base() or request.host_url.rstrip("/")))
+    if etag is not None and request.if_none_match.contains_weak(etag):
+        return _not_modified(etag)
+    return None
 
 
 @bp.route("/user/<username>/feed.atom")
