@@ -201,3 +201,36 @@ def test_odd_tag_addresses_are_a_clear_4xx_or_an_empty_list(client, logged_in, p
     assert response.status_code in (200, 400, 404), response.status_code
     if response.status_code == 200 and "feed.atom" not in path:
         assert "No posts with this tag yet." in response.get_data(as_text=True)
+
+
+def test_a_deleted_post_leaves_its_tag_page_mentions_and_feed(app, client, logged_in):
+    make_user("bob")
+    client.post("/index", data={"post": "gone soon #tea @bob"})
+    client.post("/index", data={"post": "stays #tea"})
+    post_id = db.session.scalar(sa.select(Post.id).where(Post.body.like("gone%")))
+    assert client.post(f"/post/{post_id}/delete").status_code == 302
+    assert db.session.scalars(sa.select(PostTag.post_id)).all() == [post_id + 1]
+    assert mentioned_ids(post_id) == set()
+    page = client.get("/tag/tea").get_data(as_text=True)
+    assert "stays" in page and "gone soon" not in page
+    assert "gone soon" not in client.get("/tag/tea/feed.atom").get_data(as_text=True)
+
+
+def test_a_rename_unlinks_the_old_name_and_a_new_case_respells_it(app, client, auth, susan):
+    bob = make_user("bob")
+    with app.test_request_context():
+        old = publish(bob, "hi @susan #tea")
+    auth.login()
+    assert client.post("/edit_profile", data={"username": "Susan", "email": susan.email,
+                                              "about_me": ""}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Post, old.id).body_html.startswith(
+        'hi <a class="mention user-popup" href="/user/Susan">@susan</a>')
+    assert client.post("/edit_profile", data={"username": "suzy", "email": susan.email,
+                                              "about_me": ""}).status_code == 302
+    db.session.expire_all()
+    # "@susan" no longer names anyone: text, and out of her Mentions; the tag stays.
+    assert db.session.get(Post, old.id).body_html == 'hi @susan <a class="hashtag" href="/tag/tea">#tea</a>'
+    assert mentioned_ids(old.id) == set()
+    make_user("susan", "new.susan@example.com")  # whoever takes the name next is not linked from the old post
+    assert 'href="/user/susan"' not in client.get(f"/post/{old.id}").get_data(as_text=True)

@@ -4,6 +4,7 @@ in the transaction that saves the body."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -56,3 +57,25 @@ def apply(post: Post, author: User, *, new: bool = True, told: frozenset[int] = 
         notify(uid, MENTION, {"post_id": post.id, "from": author.username})
         MENTIONS_NOTIFIED.inc()
     return rendered
+
+
+RENAME_BATCH = 500
+
+
+def rename_mentions(user_id: int) -> int:
+    """Render again the posts that mention user ``user_id``, after a change of
+    their username: a stored link to the old name would lead to nobody, or to
+    whoever takes that name next. The old "@name" stays text; a change of
+    letter case only re-spells the links. Nobody is notified. Returns how
+    many posts were rendered; commits every RENAME_BATCH."""
+    done, after = 0, 0
+    while True:
+        ids = db.session.scalars(sa.select(PostMention.post_id).where(
+            PostMention.user_id == user_id, PostMention.post_id > after)
+            .order_by(PostMention.post_id).limit(RENAME_BATCH)).all()
+        if not ids:
+            return done
+        for post in db.session.scalars(sa.select(Post).where(Post.id.in_(ids)).options(so.joinedload(Post.author))):
+            apply(post, post.author, new=False, notify_mentions=False)
+        db.session.commit()
+        done, after = done + len(ids), ids[-1]
