@@ -5,7 +5,7 @@ Revises: 0007
 Create Date: 2026-12-01 18:20:00
 
 body_html is added empty: posts written before it are shown escaped until
-they are rendered again (an edit, or a rendering command still to come).
+they are rendered again (an edit, or `flask posts render`).
 On PostgreSQL the column is added in place; SQLite adds a nullable column
 without rebuilding the table, so the search triggers stay.
 """
