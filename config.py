@@ -81,6 +81,9 @@ class Config:
     # How long after posting its author may still change a post's body; 0
     # turns editing off.
     POST_EDIT_MINUTES = env_int("POST_EDIT_MINUTES", 15)
+    # How long a worker answers a feed reader's poll 304 from what it saw,
+    # without asking the database (0: always asks). Feeds say max-age=60.
+    FEED_CHECK_SECONDS = env_float("FEED_CHECK_SECONDS", 10)
     # Search ranks this many of a query's newest matches by relevance; older
     # matches follow, newest first (app/search/engine.py says why).
     SEARCH_RANK_WINDOW = env_int("SEARCH_RANK_WINDOW", 200)
@@ -191,6 +194,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes, for tests only
+    FEED_CHECK_SECONDS = 0.0  # a test sees each change at once; tests of the cache set it
     MAIL_SERVER = None
     MAIL_SUPPRESS_SEND = False
     ADMINS = ["admin@example.com"]

@@ -111,11 +111,13 @@ def register_blueprints(app: Flask) -> None:
     from app.errors import InsufficientStorage
     from app.errors import bp as errors_bp
     from app.exports import bp as exports_bp
+    from app.feeds import bp as feeds_bp
     from app.main import bp as main_bp
     from app.messages import bp as messages_bp
     from app.notifications import bp as notifications_bp
     from app.posts.routes import bp as posts_bp
     from app.search.routes import bp as search_bp
+    from app.tags import bp as tags_bp
 
     app.register_blueprint(errors_bp)
     avatars.init_app(app)
@@ -127,6 +129,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(posts_bp)
+    app.register_blueprint(tags_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(api_bp, url_prefix="/api")
 
@@ -134,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from app.cli import alerts, mailserver, seed
     from app.jobs.worker import worker
+    from app.posts.cli import posts_cli
     from app.search.cli import search_cli
 
     app.cli.add_command(seed)
@@ -141,3 +146,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(alerts)
     app.cli.add_command(worker)
     app.cli.add_command(search_cli)
+    app.cli.add_command(posts_cli)

@@ -6,6 +6,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 
 # Flask-Login's session protection hashes the client's address and
 # User-Agent into the session. Sending one agent everywhere (login, wrk, the
@@ -56,13 +57,25 @@ def log_in(base_url: str, username: str, password: str) -> str:
     raise RuntimeError("logged in, but no session cookie came back")
 
 
-def get_status(base_url: str, path: str, session: str | None = None) -> int:
-    """The status of one GET, redirects not followed."""
+def get_status(base_url: str, path: str, session: str | None = None, extra: Sequence[str] = ()) -> int:
+    """The status of one GET, redirects not followed; ``extra``: more
+    ``"Name: value"`` headers."""
     headers = {"User-Agent": USER_AGENT}
     if session is not None:
         headers["Cookie"] = f"session={session}"
+    headers.update(header.split(": ", 1) for header in extra)
     opener = urllib.request.build_opener(_NoRedirect)
     return _status(opener, urllib.request.Request(base_url + path, headers=headers))[0]
+
+
+def get_etag(base_url: str, path: str) -> str:
+    """The ETag of an anonymous GET of ``path`` (a feed), as sent."""
+    request = urllib.request.Request(base_url + path, headers={"User-Agent": USER_AGENT})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        etag = response.headers.get("ETag")
+    if not etag:
+        raise RuntimeError(f"GET {path} sent no ETag")
+    return etag
 
 
 def wrk_headers(session: str | None) -> list[str]:

@@ -300,18 +300,24 @@ class Measurement:
     other_load: float
 
 
+def status_lua(expected: int) -> str:
+    """NON_2XX_LUA counting every answer but ``expected`` (a 304 for a feed
+    revalidated with its ETag)."""
+    return NON_2XX_LUA.replace("status < 200 or status > 299", f"status ~= {int(expected)}")
+
+
 def measure(
     server: Server, path: str, headers: Sequence[str] = (), duration_s: int = 15, warmup_s: int = 3,
-    log: IO[str] | None = None,
+    log: IO[str] | None = None, lua: str = NON_2XX_LUA,
 ) -> Measurement:
     """A short warm-up run whose figures are thrown away (workers still
     importing, caches cold), then the run that counts."""
     url = server.url + path
     if warmup_s > 0:
-        run_wrk(url, headers, duration_s=warmup_s)
+        run_wrk(url, headers, duration_s=warmup_s, lua=lua)
     server_before, wrk_before = server.cpu_seconds(), reaped_children_seconds()
     busy_before, started = machine_busy_seconds(), time.monotonic()
-    wrk = run_wrk(url, headers, duration_s=duration_s, log=log)
+    wrk = run_wrk(url, headers, duration_s=duration_s, log=log, lua=lua)
     elapsed = time.monotonic() - started
     busy = machine_busy_seconds() - busy_before
     server_cpu = server.cpu_seconds() - server_before

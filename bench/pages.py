@@ -54,7 +54,16 @@ PAGES = (
     # A post's page: the busiest thread of the seeded data (bench/seeded.py).
     Page("/post/{thread}", logged_in=True, min_pct_of_hello=8.0),
     *SEARCHES,
+    # The most used tag of the seeded data, and the posts that mention USER.
+    Page("/tag/{tag}", logged_in=True, min_pct_of_hello=8.0),
+    Page("/mentions", logged_in=True, min_pct_of_hello=8.0),
+    # Feeds, as a reader fetches them: the whole feed, and a poll with its ETag.
+    Page("/user/user2/feed.atom", logged_in=False, min_pct_of_hello=8.0),
+    Page("/user/user2/feed.atom", logged_in=False, min_pct_of_hello=30.0, revalidate=True),
+    Page("/tag/{tag}/feed.atom", logged_in=False, min_pct_of_hello=8.0),
+    Page("/tag/{tag}/feed.atom", logged_in=False, min_pct_of_hello=30.0, revalidate=True),
 )
+TAG_PAGE = PAGES[11]
 FEED = PAGES[1]
 INBOX = PAGES[4]
 THREAD = PAGES[6]
@@ -74,7 +83,7 @@ class BigPhase:
 PHASES = (
     BigPhase("10x", "Feed, a thread and searches at 10x data", Scale(users=10_000, posts=200_000, follows=20,
                                                           messages=200_000),
-             (FEED, THREAD, *SEARCHES), "of the same page at 1x"),
+             (FEED, THREAD, *SEARCHES, TAG_PAGE), "of the same page at 1x"),
     # 1x data, and 10,000 messages more in USER's inbox: only the inbox grows.
     BigPhase("inbox", "Inbox of 10,000 messages", replace(BASE_SCALE, inbox=10_000),
              (INBOX,), f"of the 1x {INBOX.path}"),

@@ -22,6 +22,7 @@ class PageResult:
     min_pct: float | None = None
     max_sql: int | None = None
     misses: list[str] = field(default_factory=list)
+    expected_status: int = 200  # 304 for a feed revalidated with its ETag
 
     @property
     def sql(self) -> int | None:
@@ -30,7 +31,7 @@ class PageResult:
     @property
     def suspect(self) -> bool:
         """Some responses were not the page: the figures measure something else."""
-        return self.status != 200 or self.wrk.non_2xx > 0 or self.wrk.socket_errors > 0
+        return self.status != self.expected_status or self.wrk.non_2xx > 0 or self.wrk.socket_errors > 0
 
     @property
     def target(self) -> str:

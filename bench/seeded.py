@@ -16,8 +16,8 @@ from typing import IO
 
 import sqlalchemy as sa
 
-from bench.client import get_status, log_in, wrk_headers
-from bench.common import ROOT, Server, gunicorn, measure
+from bench.client import get_etag, get_status, log_in, wrk_headers
+from bench.common import ROOT, Server, gunicorn, measure, status_lua
 from bench.database import PASSWORD, app_env, seed_database
 from bench.report import PageResult
 from tests.support.postgres import PostgresCluster, find_bindir
@@ -48,6 +48,9 @@ class Page:
     logged_in: bool
     min_pct_of_hello: float
     max_sql: int = MAX_SQL
+    # Requested with the ETag of its last answer, as a feed reader polls:
+    # answered 304. Its row is named "<path> 304".
+    revalidate: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,14 @@ class Site:
     server: Server
     session: str
     thread: int  # the post whose page is measured: see busiest_thread()
+    tag: str  # the most used tag: see busiest_tag()
 
     def path(self, page: Page) -> str:
-        return page.path.format(thread=self.thread)
+        return page.path.format(thread=self.thread, tag=self.tag)
+
+    def name(self, page: Page) -> str:
+        """The page's row: its path, and "304" for a revalidated one."""
+        return self.path(page) + (" 304" if page.revalidate else "")
 
 
 @contextmanager
@@ -96,14 +104,31 @@ _BUSIEST = sa.text(
     " GROUP BY p.id ORDER BY count(*) DESC, p.id LIMIT 1")
 
 
-def busiest_thread(url: str) -> int:
+# The tag on the most posts: the longest /tag/<tag> and its feed.
+_TOP_TAG = sa.text("SELECT t.name FROM tag t JOIN post_tag pt ON pt.tag_id = t.id GROUP BY t.name"
+                   " ORDER BY count(*) DESC, t.name LIMIT 1")
+
+
+def _first(url: str, query: sa.TextClause) -> object:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        found = conn.execute(_BUSIEST).scalar()
+        found = conn.execute(query).scalar()
     engine.dispose()
+    return found
+
+
+def busiest_thread(url: str) -> int:
+    found = _first(url, _BUSIEST)
     if found is None:
         raise RuntimeError("the seeded database has no reply with replies: is `flask seed --reply-share` 0?")
-    return found
+    return int(found)  # type: ignore[call-overload]
+
+
+def busiest_tag(url: str) -> str:
+    found = _first(url, _TOP_TAG)
+    if found is None:
+        raise RuntimeError("the seeded database has no tagged post (app/cli/seed_content.py)")
+    return str(found)
 
 
 @contextmanager
@@ -117,7 +142,8 @@ def seeded_server(scale: Scale, label: str, what: str, log: IO[str], database: s
             vacuum_analyze(url)
         print(f"[{label}] seeded {scale.describe()} in {seconds:.0f}s; measuring {what}", flush=True)
         with gunicorn("microblog:app", env, log, ready_path="/auth/login") as server:
-            yield Site(env, server, log_in(server.url, USER, PASSWORD), busiest_thread(env["DATABASE_URL"]))
+            yield Site(env, server, log_in(server.url, USER, PASSWORD), busiest_thread(env["DATABASE_URL"]),
+                       busiest_tag(env["DATABASE_URL"]))
 
 
 def count_sql(site: Site, pages: Sequence[Page], log: IO[str]) -> dict[str, dict]:
@@ -127,7 +153,8 @@ def count_sql(site: Site, pages: Sequence[Page], log: IO[str]) -> dict[str, dict
     marking itself read, is counted as every later view costs)."""
     command = [sys.executable, "-m", "bench.sqlcount", "--session", site.session]
     for page in pages:
-        command += ["--page" if page.logged_in else "--anonymous-page", site.path(page)]
+        kind = "--revalidated-page" if page.revalidate else "--page" if page.logged_in else "--anonymous-page"
+        command += [kind, site.path(page)]
     log.write("\n=== python -m bench.sqlcount\n")
     log.flush()
     done = subprocess.run(command, cwd=ROOT, env=site.env, stdout=subprocess.PIPE, stderr=log, text=True,
@@ -135,13 +162,19 @@ def count_sql(site: Site, pages: Sequence[Page], log: IO[str]) -> dict[str, dict
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure_page(server: Server, path: str, session: str | None, args: argparse.Namespace, log: IO[str]) -> PageResult:
-    """wrk on one page, as a logged-in user when ``session`` is given."""
-    status = get_status(server.url, path, session)
-    if status != 200:
-        print(f"  warning: GET {path} answered {status}, not 200", file=sys.stderr)
-    run = measure(server, path, wrk_headers(session), args.duration, args.warmup, log)
-    return PageResult(path=path, wrk=run.wrk, cpu_ms=run.cpu_ms_per_request, other_load=run.other_load, status=status)
+def measure_page(server: Server, path: str, session: str | None, args: argparse.Namespace, log: IO[str],
+                 revalidate: bool = False) -> PageResult:
+    """wrk on one page, as a logged-in user when ``session`` is given; with
+    ``revalidate``, anonymous and with the ETag of a first GET (a 304)."""
+    extra, expected = [], 200
+    if revalidate:
+        extra, expected = [f"If-None-Match: {get_etag(server.url, path)}"], 304
+    status = get_status(server.url, path, session, extra)
+    if status != expected:
+        print(f"  warning: GET {path} answered {status}, not {expected}", file=sys.stderr)
+    run = measure(server, path, wrk_headers(session) + extra, args.duration, args.warmup, log, status_lua(expected))
+    return PageResult(path=path + (" 304" if revalidate else ""), wrk=run.wrk, cpu_ms=run.cpu_ms_per_request,
+                      other_load=run.other_load, status=status, expected_status=expected)
 
 
 def measure_pages(site: Site, pages: Sequence[Page], args: argparse.Namespace, log: IO[str]) -> list[PageResult]:
@@ -150,9 +183,10 @@ def measure_pages(site: Site, pages: Sequence[Page], args: argparse.Namespace, l
     results = []
     for page in pages:
         path = site.path(page)
-        result = measure_page(site.server, path, site.session if page.logged_in else None, args, log)
-        counted = sql[path]
-        if counted["status"] != 200:
+        result = measure_page(site.server, path, site.session if page.logged_in else None, args, log,
+                              page.revalidate)
+        counted = sql[site.name(page)]
+        if counted["status"] != result.expected_status:
             print(f"  warning: in-process GET {path} answered {counted['status']}", file=sys.stderr)
         result.sql_statements = counted["statements"]
         results.append(result)

@@ -17,9 +17,12 @@ from app.extensions import db
 from bench.client import USER_AGENT
 
 
-def count_statements(pages: Sequence[str], anonymous_pages: Sequence[str], session: str | None) -> dict[str, dict]:
+def count_statements(pages: Sequence[str], anonymous_pages: Sequence[str], session: str | None,
+                     revalidated: Sequence[str] = ()) -> dict[str, dict]:
     """Request each page twice and keep the statements of the second request:
-    the first may write ``last_seen`` or warm a cache, a steady state does not."""
+    the first may write ``last_seen`` or warm a cache, a steady state does
+    not. A ``revalidated`` page's second request sends the first one's ETag
+    (a feed reader's poll); its key is "<path> 304"."""
     app = create_app()
     statements: list[str] = []
 
@@ -30,16 +33,22 @@ def count_statements(pages: Sequence[str], anonymous_pages: Sequence[str], sessi
         sa.event.listen(db.engine, "before_cursor_execute", record)
 
     results: dict[str, dict] = {}
-    for path, logged_in in [(p, False) for p in anonymous_pages] + [(p, True) for p in pages]:
+    kinds = ([(p, "anonymous") for p in anonymous_pages] + [(p, "logged in") for p in pages]
+             + [(p, "revalidated") for p in revalidated])
+    for path, kind in kinds:
         client = app.test_client()
-        if logged_in:
+        if kind == "logged in":
             if session is None:
                 raise SystemExit("--session is needed for logged-in pages")
             client.set_cookie("session", session)
+        headers = {"User-Agent": USER_AGENT}
         for _ in range(2):
             statements.clear()
-            response = client.get(path, headers={"User-Agent": USER_AGENT})
-        results[path] = {"status": response.status_code, "statements": list(statements)}
+            response = client.get(path, headers=headers)
+            if kind == "revalidated":
+                headers["If-None-Match"] = response.headers.get("ETag", "")
+        key = path + " 304" if kind == "revalidated" else path
+        results[key] = {"status": response.status_code, "statements": list(statements)}
     return results
 
 
@@ -48,8 +57,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--session", help="the session cookie of a logged-in user")
     parser.add_argument("--page", action="append", default=[], help="a page to request logged in")
     parser.add_argument("--anonymous-page", action="append", default=[], help="a page to request without a cookie")
+    parser.add_argument("--revalidated-page", action="append", default=[],
+                        help="a page to request without a cookie, the second time with the first's ETag")
     args = parser.parse_args(argv)
-    print(json.dumps(count_statements(args.page, args.anonymous_page, args.session)))
+    print(json.dumps(count_statements(args.page, args.anonymous_page, args.session, args.revalidated_page)))
 
 
 if __name__ == "__main__":

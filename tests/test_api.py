@@ -330,8 +330,8 @@ def test_feed_is_your_posts_and_those_you_follow_newest_first(client, susan, hea
     assert [p["body"] for p in data["items"]] == ["by susan 0", "by john 1", "by john 3"]
     assert data["_meta"]["total_items"] == 3
     post = data["items"][1]
-    assert post.keys() == {"id", "body", "timestamp", "edited", "author", "in_reply_to", "reply_to", "likes",
-                           "liked_by_me", "_links"}
+    assert post.keys() == {"id", "body", "body_html", "timestamp", "edited", "author", "in_reply_to", "reply_to",
+                           "likes", "liked_by_me", "_links"}
     assert post["author"] == {"id": john.id, "username": "john"}
     assert (post["edited"], post["in_reply_to"], post["reply_to"], post["likes"], post["liked_by_me"]) == (
         None, None, None, 0, False)

@@ -55,6 +55,19 @@ def search_ids(client: FlaskClient, headers: Headers, word: str) -> list[int]:
 
 
 class TestRead:
+    def test_a_post_carries_its_rendered_body(self, client, susan, john, headers):
+        response = client.post("/api/posts", json={"body": "<b>hi</b> @JOHN #Tea https://x.example/a."},
+                               headers=headers)
+        assert response.status_code == 201
+        assert response.get_json()["body_html"] == (
+            '&lt;b&gt;hi&lt;/b&gt; <a class="mention user-popup" href="/user/john">@JOHN</a> '
+            '<a class="hashtag" href="/tag/tea">#Tea</a> '
+            '<a href="https://x.example/a" rel="nofollow ugc noopener">https://x.example/a</a>.')
+        # A post written before rendering existed: its text, escaped.
+        old = add_post(john, "<i>old</i> @susan")
+        assert client.get(f"/api/posts/{old.id}", headers=headers).get_json()["body_html"] == \
+            "&lt;i&gt;old&lt;/i&gt; @susan"
+
     def test_a_reply_links_to_what_it_answers(self, client, susan, john, headers):
         parent = add_post(john, "the question")
         response = client.post("/api/posts", json={"body": "the answer", "in_reply_to": parent.id}, headers=headers)
@@ -62,8 +75,8 @@ class TestRead:
         reply = response.get_json()
         data = client.get(f"/api/posts/{reply['id']}", headers=headers).get_json()
         assert data == reply
-        assert data.keys() == {"id", "body", "timestamp", "edited", "author", "in_reply_to", "reply_to", "likes",
-                               "liked_by_me", "_links"}
+        assert data.keys() == {"id", "body", "body_html", "timestamp", "edited", "author", "in_reply_to", "reply_to",
+                               "likes", "liked_by_me", "_links"}
         assert (data["body"], data["author"], data["edited"]) == ("the answer", {"id": susan.id, "username": "susan"},
                                                                   None)
         assert data["in_reply_to"] == parent.id and data["reply_to"] == {"id": john.id, "username": "john"}

@@ -29,8 +29,8 @@ def test_posts_and_people_in_the_api_shapes(client, headers, posts):
     items = data["posts"]["items"]
     assert sorted(item["body"] for item in items) == ["<b>Running</b> late", "I run daily"]
     for item in items:
-        assert set(item) == {"id", "body", "timestamp", "edited", "author", "in_reply_to", "reply_to", "likes",
-                             "liked_by_me", "_links", "highlight"}
+        assert set(item) == {"id", "body", "body_html", "timestamp", "edited", "author", "in_reply_to", "reply_to",
+                             "likes", "liked_by_me", "_links", "highlight"}
         assert item["_links"]["self"] == f"/api/posts/{item['id']}"
     by_body = {item["body"]: item["highlight"] for item in items}
     assert by_body["<b>Running</b> late"] == "&lt;b&gt;<mark>Running</mark>&lt;/b&gt; late"

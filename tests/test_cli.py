@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from app import db
 from app.cli.vocabulary import VOCABULARY
-from app.models import Message, Notification, Post, PostLike, User, followers
+from app.models import Message, Notification, Post, PostLike, PostMention, PostTag, Tag, User, followers
+from app.posts.render import render
 
 
 def snapshot() -> tuple[list, list, list, list]:
@@ -79,7 +80,9 @@ def test_seed_writes_common_and_rare_words(runner):
     result = runner.invoke(args=["seed", "--users", "5", "--posts", "4000", "--follows", "0", "--messages", "0",
                                  "--seed", "1"])
     assert result.exit_code == 0, result.output
-    posts = [set(body.split(" ")) for body in db.session.scalars(sa.select(Post.body))]
+    # The words, without the mentions, tags and links some posts end with.
+    posts = [{word for word in body.split(" ") if not word.startswith(("@", "#", "http"))}
+             for body in db.session.scalars(sa.select(Post.body))]
 
     def share(rank: int) -> float:
         return sum(VOCABULARY[rank] in words for words in posts) / len(posts)
@@ -94,6 +97,28 @@ def test_seed_writes_common_and_rare_words(runner):
     assert len(set(VOCABULARY)) == len(VOCABULARY) >= 2500
     assert all(word.isalpha() for word in VOCABULARY)
     assert {"run", "runs", "running", "cafe", "café", "naïve", "résumé"} <= set(VOCABULARY)
+
+
+def test_seed_posts_carry_mentions_tags_and_links_rendered_as_published(runner):
+    result = runner.invoke(args=["seed", "--users", "50", "--posts", "2000", "--follows", "0", "--messages", "0",
+                                 "--likes", "0", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    posts = db.session.execute(sa.select(Post.id, Post.body, Post.body_html)).all()
+    known = {name.lower(): name for name in db.session.scalars(sa.select(User.username))}
+    assert all(len(body) <= 140 and html == render(body, known).html for _, body, html in posts)
+
+    def share(pattern: str) -> float:
+        return sum(re.search(pattern, body) is not None for _, body, _ in posts) / len(posts)
+
+    assert 0.1 < share(r"@user\d+") < 0.2 and 0.2 < share(r"#\w") < 0.3 and 0.05 < share(r"https?://") < 0.15
+    tagged = db.session.execute(sa.select(Tag.name, sa.func.count()).join(PostTag, PostTag.tag_id == Tag.id)
+                                .group_by(Tag.name).order_by(sa.func.count().desc())).all()
+    assert tagged[0][0] == "coffee"  # the top tag, which the bench's /tag page shows
+    assert sum(count for _, count in tagged) == sum(len(render(body, known).tags) for _, body, _ in posts)
+    mentions = db.session.scalar(sa.select(sa.func.count()).select_from(PostMention))
+    assert mentions == sum(len(render(body, known).mentions) for _, body, _ in posts) > 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                             .where(Notification.name == "new_mention")) == 0  # old posts: nobody is told
 
 
 def test_seed_unread_counts_are_the_messages_newer_than_the_read_time(runner):

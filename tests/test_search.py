@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Post, User, utcnow
+from app.posts import publish
 from tests.conftest import make_user
 from tests.support.sql import count_statements
 
@@ -137,6 +138,19 @@ class TestHighlighting:
         assert "<script>alert" not in page and "<b>bold" not in page
         assert "&lt;b&gt;bold&lt;/b&gt; &amp;amp;" in page
         assert "<mark>alert</mark>" in page
+
+    def test_a_rendered_post_keeps_its_links_and_marks_only_its_text(self, app, client, logged_in):
+        make_user("coffee")
+        with app.test_request_context():
+            publish(logged_in, "@coffee likes #coffee: https://coffee.example/coffee & coffee, not coffees")
+        page = client.get("/search?q=coffee").get_data(as_text=True)
+        body = re.search(r'<div class="post-body">(.*?)</div>', page, re.S).group(1)
+        assert body == (
+            '<a class="mention user-popup" href="/user/coffee">@<mark>coffee</mark></a> likes '
+            '<a class="hashtag" href="/tag/coffee">#<mark>coffee</mark></a>: '
+            '<a href="https://coffee.example/coffee" rel="nofollow ugc noopener">'
+            'https://<mark>coffee</mark>.example/<mark>coffee</mark></a> &amp; <mark>coffee</mark>, not '
+            + ("<mark>coffees</mark>" if "<mark>coffees</mark>" in body else "coffees"))  # stemmed on PostgreSQL
 
     def test_a_post_quoting_the_marks_cannot_forge_them(self, client, logged_in):
         write(logged_in, "<mark>fake</mark> apple", "\x02apple\x03 inside markers", "x\x02 pear \x03y")

@@ -93,6 +93,8 @@ SOMEONE = obj({"id": ID, "username": {"type": "string"}})
 POST = {
     "id": ID,
     "body": {"type": "string"},
+    "body_html": {"type": "string", "description": "The body as the pages show it: escaped text, with links to "
+                  "mentioned users (site-relative), tags (site-relative) and http(s) URLs. Safe to insert as HTML."},
     "timestamp": DATETIME,
     "edited": {**nullable(DATETIME), "description": "When the body was last changed; null if never."},
     "author": SOMEONE,
@@ -143,8 +145,8 @@ SCHEMAS: dict[str, Any] = {
     "Post": obj(POST),
     "SearchHit": obj({
         **POST,
-        "highlight": {"type": "string", "description": "The body as HTML: escaped, with each matched word in "
-                                                       "<mark>...</mark> (the only markup it contains)."},
+        "highlight": {"type": "string", "description": "`body_html` with each matched word of its text in "
+                                                       "<mark>...</mark>."},
     }),
     "SearchResults": obj({
         "q": {"type": "string", "description": "The query as searched: trimmed, control characters removed, "

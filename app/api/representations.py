@@ -8,7 +8,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import url_for
+from flask import request, url_for
 
 from app.avatars import avatar_url
 from app.errors import NotFoundError
@@ -18,6 +18,7 @@ from app.lists.posts import Listed
 from app.models import Message, Post, User, followers
 from app.models.base import MAX_ID
 from app.posts import queries
+from app.posts.render import body_markup
 
 T = TypeVar("T")
 
@@ -113,6 +114,7 @@ def post_dict(post: Listed) -> dict[str, Any]:
     return {
         "id": post.id,
         "body": post.body,
+        "body_html": str(body_markup(post.body, post.body_html, request.script_root)),
         "timestamp": _iso(post.timestamp),
         "edited": _iso(post.edited),
         "author": _someone(post.author),

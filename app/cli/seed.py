@@ -16,11 +16,13 @@ from werkzeug.security import generate_password_hash
 from wtforms.validators import Length
 
 from app.accounts import PASSWORD_RULES
+from app.cli import seed_content as content
 from app.cli import seed_threads as threads
 from app.cli.vocabulary import CUM_WEIGHTS, VOCABULARY
 from app.extensions import db
 from app.messages.service import UNREAD
-from app.models import Message, Notification, Post, PostLike, User, followers, utcnow
+from app.models import Message, Notification, Post, PostLike, PostMention, PostTag, Tag, User, followers, utcnow
+from app.posts.render import Rendered
 
 BATCH = 5000
 YEAR_S = 60 * 60 * 24 * 365
@@ -107,6 +109,40 @@ def _insert_returning_ids(model: type[User] | type[Post], rows: list[dict], bar:
     return ids
 
 
+def _decorate(seed_value: int | None, rows: list[dict], usernames: list[str]) -> list[Rendered]:
+    """Give some posts mentions, tags and links, and every post its rendered
+    HTML (as publish() would). Its own generator: a --seed draws the same
+    users, posts and messages as before posts had these."""
+    rng = random.Random(None if seed_value is None else f"{seed_value}-content")
+    for row in rows:
+        row["body"] = content.decorate(rng, row["body"], usernames)
+    renders = content.rendered([row["body"] for row in rows], {name.lower(): name for name in usernames})
+    for row, result in zip(rows, renders, strict=True):
+        row["body_html"] = result.html
+    return renders
+
+
+def _tag_and_mention(renders: list[Rendered], post_ids: list[int], names: dict[str, int]) -> None:
+    """The tag, post_tag and post_mention rows of the rendered posts (nobody
+    is notified: these are old posts)."""
+    used = sorted({tag for result in renders for tag in result.tags})
+    def tag_ids() -> dict[str, int]:
+        return {name: tid for name, tid in db.session.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(used)))}
+
+    have = tag_ids() if used else {}
+    missing = [name for name in used if name not in have]
+    if missing:
+        db.session.execute(sa.insert(Tag), [{"name": name} for name in missing])
+        have = tag_ids()
+    tagged = [{"post_id": pid, "tag_id": have[tag]} for pid, result in zip(post_ids, renders, strict=True)
+              for tag in result.tags]
+    mentioned = [{"post_id": pid, "user_id": names[name]} for pid, result in zip(post_ids, renders, strict=True)
+                 for name in result.mentions]
+    for table, rows in ((PostTag.__table__, tagged), (PostMention.__table__, mentioned)):
+        for start in range(0, len(rows), BATCH):
+            db.session.execute(sa.insert(table), rows[start:start + BATCH])
+
+
 def _answer(rng: random.Random, rows: list[dict], ids: list[int], share: float) -> int:
     """Make about ``share`` of the posts replies; return how many."""
     parents = threads.reply_parents(rng, len(rows), share)
@@ -152,7 +188,8 @@ def _like(rng: random.Random, rows: list[dict], ids: list[int], user_ids: list[i
 def seed(users: int, posts: int, follows: int, messages: int, inbox: int, reply_share: float, likes: int,
          seed_value: int | None, password: str, append: bool) -> None:
     """Fill the database with demo users (user1, user2, ...), posts (some of
-    them replies), likes, follows and private messages."""
+    them replies, some with mentions, hashtags and links), likes, follows and
+    private messages."""
     if users < 1 or min(posts, follows, messages, inbox, likes) < 0:
         raise click.BadParameter("--users must be at least 1; --posts, --follows, --messages, --inbox and --likes "
                                  "cannot be negative.")
@@ -203,7 +240,10 @@ def seed(users: int, posts: int, follows: int, messages: int, inbox: int, reply_
         # In time order, so ids grow with time as on a live site (search
         # takes the highest ids as the newest) and a reply follows its post.
         post_rows.sort(key=lambda row: row["timestamp"])
+        names = {f"user{n}": uid for n, uid in zip(numbers, user_ids, strict=True)}
+        renders = _decorate(seed_value, post_rows, list(names))
         post_ids = _insert_returning_ids(Post, post_rows, bar)
+        _tag_and_mention(renders, post_ids, names)
 
         # Messages come after the posts, so that a --seed gives the same
         # users, follows and posts as before there were messages.

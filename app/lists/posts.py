@@ -30,7 +30,7 @@ VIEWER = "list_viewer_id"
 _AUTHOR = so.aliased(User, name="author")
 _REPLIED = so.aliased(User, name="replied")  # the "replying to @name" line
 _LIKED = sa.exists().where(PostLike.user_id == sa.bindparam(VIEWER), PostLike.post_id == Post.id)
-_COLUMNS = (Post.id, Post.body, Post.timestamp, Post.user_id, Post.edited, Post.in_reply_to_id,
+_COLUMNS = (Post.id, Post.body, Post.body_html, Post.timestamp, Post.user_id, Post.edited, Post.in_reply_to_id,
             Post.reply_to_user_id, Post.like_count, _LIKED.label("liked"), _AUTHOR.username, _AUTHOR.email,
             _REPLIED.username)
 
@@ -50,6 +50,7 @@ class Listed(NamedTuple):
 
     id: int
     body: str
+    body_html: str | None  # None for a post written before rendering: shown escaped
     timestamp: datetime
     user_id: int
     edited: datetime | None
@@ -77,8 +78,8 @@ def listing(query: sa.Select) -> sa.Select:
 def fetch(statement: sa.Select, viewer_id: int, **params: Any) -> list[Listed]:
     """Run a ``listing()`` statement with its ``params``, as ``viewer_id`` sees the posts."""
     return [
-        Listed(*row[:9], Someone(row.user_id, row[9], row[10]),
-               Someone(row.reply_to_user_id, row[11], None) if row[11] is not None else None)
+        Listed(*row[:10], Someone(row.user_id, row[10], row[11]),
+               Someone(row.reply_to_user_id, row[12], None) if row[12] is not None else None)
         for row in db.session.execute(statement, {VIEWER: viewer_id, **params})
     ]
 
@@ -96,9 +97,17 @@ class PostList:
     replies): which posts (``ids``, a select of Post.id with bound
     parameters) in which order, its page statement built once."""
 
-    def __init__(self, ids: sa.Select, order: Sequence[Any]) -> None:
-        page = ids.order_by(*order).limit(sa.bindparam(LIMIT)).offset(sa.bindparam(OFFSET)).subquery("page")
+    def __init__(self, ids: sa.Select, order: Sequence[Any], page_order: Sequence[Any] | None = None) -> None:
+        """``page_order``: the order that chooses a page's ids, when an index
+        gives it more cheaply than ``order`` does (a tag's posts by their
+        post ids, which grow with time: no post row is read to sort them)."""
+        page = (ids.order_by(*(page_order or order)).limit(sa.bindparam(LIMIT)).offset(sa.bindparam(OFFSET))
+                .subquery("page"))
         self.statement = listing(sa.select(Post).join(page, page.c.id == Post.id).order_by(*order))
+
+    def first(self, count: int, viewer_id: int, **params: Any) -> list[Listed]:
+        """The first ``count`` posts (a feed's entries)."""
+        return fetch(self.statement, viewer_id, **{LIMIT: count, OFFSET: 0}, **params)
 
     def page(self, page: int, viewer_id: int, **params: Any) -> Page[Listed]:
         """Page ``page``; one row past it tells whether another exists (no COUNT)."""

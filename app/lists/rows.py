@@ -19,6 +19,7 @@ from app.avatars import avatar_url
 from app.lists import post_html as html
 from app.lists.posts import Listed
 from app.models import Message, User, utcnow
+from app.posts.render import body_markup
 
 
 class Row(NamedTuple):
@@ -78,7 +79,8 @@ def _rows(items: list[tuple[User, datetime, str | Markup]]) -> list[Row]:
 def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] | None = None) -> list[PostRow]:
     """Rows of ``posts`` as ``viewer_id`` sees them; ``bodies`` replaces their
     text (search results, already escaped and highlighted)."""
-    root = str(escape(request.script_root))
+    script_root = request.script_root  # once: a proxy lookup per post adds up
+    root = str(escape(script_root))
     user_prefix, post_prefix = f"{root}/user/", f"{root}/post/"
     # Editable if posted after this moment (one subtraction per page, not per post).
     edit_after = utcnow() - timedelta(minutes=current_app.config["POST_EDIT_MINUTES"])
@@ -102,7 +104,8 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
         row = PostRow(
             id=post.id, url=url, author=author.username, author_url=user_prefix + quote(author.username),
             avatar=avatar_url(author), iso_time=post.timestamp.isoformat(), time=_format(post.timestamp),
-            body=post.body if bodies is None else bodies[index], likes=post.like_count, liked=liked,
+            body=body_markup(post.body, post.body_html, script_root) if bodies is None else bodies[index],
+            likes=post.like_count, liked=liked,
             reply_name=reply_name, reply_url=reply_url, reply_deleted=reply_deleted, edited_iso=edited_iso,
             edited_time=edited_time, mine=mine, editable=editable, html=Markup(""),
         )

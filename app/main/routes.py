@@ -15,8 +15,9 @@ from app.lists import NEWEST, PostList, page_number, post_rows
 from app.main.forms import EditProfileForm
 from app.models import Post, User, followers
 from app.models.base import commit_keeping_loaded
-from app.posts import publish
+from app.posts import content, publish
 from app.posts.forms import PostForm
+from app.tags.top import top_tags
 
 bp = Blueprint("main", __name__)
 
@@ -67,7 +68,7 @@ def index() -> str | Response:
 def explore() -> str:
     page = page_number()
     posts = EXPLORE.page(page, current_user.id)
-    return render_template("main/index.html", title="Explore", posts=posts,
+    return render_template("main/index.html", title="Explore", posts=posts, top_tags=top_tags(),
                            rows=post_rows(posts.items, current_user.id), endpoint="main.explore")
 
 
@@ -100,7 +101,7 @@ def user_popup(username: str) -> str:
 def edit_profile() -> str | Response:
     form = EditProfileForm(current_user)
     if form.validate_on_submit():
-        old_email = current_user.email
+        old_email, old_username = current_user.email, current_user.username
         current_user.username = form.username.data
         current_user.email = form.email.data
         current_user.about_me = form.about_me.data
@@ -112,6 +113,8 @@ def edit_profile() -> str | Response:
         else:
             if current_user.email.lower() != old_email.lower():
                 notify_email_changed(current_user.username, old_email, current_user.email)
+            if current_user.username != old_username:
+                content.rename_mentions(current_user.id)
             flash("Your changes have been saved.", "success")
             return redirect(url_for("main.edit_profile"))
     elif request.method == "GET":

@@ -5,6 +5,7 @@ from app.models.messages import Message
 from app.models.notifications import Notification
 from app.models.posts import Post, PostLike
 from app.models.sessions import LoginSession
+from app.models.tags import PostMention, PostTag, Tag
 from app.models.tasks import ExportChunk, Task
 from app.models.users import ProfileStats, User, followers, load_user
 from app.search import schema as search_schema
@@ -13,5 +14,5 @@ from app.search import schema as search_schema
 # (app/search/schema.py): create_all() and drop_all() build and remove them.
 search_schema.attach(db.metadata)
 
-__all__ = ["ExportChunk", "LoginSession", "Message", "Notification", "Post", "PostLike", "ProfileStats", "Task",
-           "UTCDateTime", "User", "followers", "load_user", "utcnow"]
+__all__ = ["ExportChunk", "LoginSession", "Message", "Notification", "Post", "PostLike", "PostMention", "PostTag",
+           "ProfileStats", "Tag", "Task", "UTCDateTime", "User", "followers", "load_user", "utcnow"]

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 class Post(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     body: so.Mapped[str] = so.mapped_column(sa.String(140))
+    # The body as every page shows it (app/posts/render.py), written with the
+    # body and again on every edit; None for a post older than rendering,
+    # which pages show escaped.
+    body_html: so.Mapped[str | None] = so.mapped_column(sa.Text)
     timestamp: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True, default=utcnow)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     # When the body was last changed; None for a post never edited.

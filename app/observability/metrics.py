@@ -53,6 +53,10 @@ POST_ACTIONS = Counter(
     "post_actions_total", "Changes to posts, through the pages or the API, by action: replied (a post written as "
     "a reply, also in posts_created_total), edited, deleted, liked, unliked.", ["action"],
 )
+MENTIONS_NOTIFIED = Counter(
+    "mention_notifications_total", "Users told that a post mentions them (at most 10 per post; not the author, "
+    "not the author a reply answers, and on an edit only the newly mentioned).",
+)
 # Background jobs, counted by the worker process that ran them.
 JOBS = Counter("jobs_total", "Background jobs finished, by job and status: complete or failed.", ["job", "status"])
 JOB_DURATION = Histogram(

@@ -14,6 +14,7 @@ from app.models import Post, User, utcnow
 from app.models.base import MAX_ID
 from app.notifications import notify
 from app.observability.metrics import POST_ACTIONS, POSTS_CREATED
+from app.posts import content
 
 REPLY = "new_reply"  # the notification the answered author's pages pick up
 NOT_YOURS_EDIT = "You can only edit your own posts."
@@ -70,6 +71,7 @@ def publish(author: User, body: str, in_reply_to: int | None = None) -> Post:
     db.session.add(post)
     try:
         db.session.flush()
+        content.apply(post, author, told=frozenset({parent.user_id}) if parent is not None else frozenset())
         if parent is not None and parent.user_id != author.id:
             # Ids, not URLs: this also runs outside any request (a script),
             # and the pages know their own root.
@@ -107,6 +109,9 @@ def edit(post: Post, editor: User, body: str) -> None:
         .values(body=body, edited=now),
         execution_options={"synchronize_session": False},
     ).rowcount
+    if changed:
+        db.session.refresh(post)
+        content.apply(post, editor, new=False)  # the new text's links, tags and newly mentioned users
     db.session.commit()  # expires ``post``: its next read is the new row
     if not changed:
         raise NotFoundError(GONE)

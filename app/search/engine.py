@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, request
 from markupsafe import Markup
 
 from app.accounts import USERNAME_CHARACTERS
@@ -33,7 +33,7 @@ from app.extensions import db
 from app.lists import Page, fetch, listing
 from app.lists.posts import Listed
 from app.models import Post, UTCDateTime
-from app.search.highlight import CLOSE, OPEN, marked_body
+from app.search.highlight import CLOSE, OPEN, marked_html
 from app.search.query import Term, fts5, tsquery
 
 PEOPLE_SHOWN = 5
@@ -188,7 +188,8 @@ def as_listed(hits: list[Hit], viewer_id: int) -> tuple[list[Listed], list[Marku
         return [], []
     posts = {post.id: post for post in fetch(_BY_IDS, viewer_id, listed_ids=[hit.id for hit in hits])}
     kept = [hit for hit in hits if hit.id in posts]
-    return [posts[hit.id] for hit in kept], [marked_body(hit.body, hit.marked) for hit in kept]
+    return [posts[hit.id] for hit in kept], [
+        marked_html(hit.body, posts[hit.id].body_html, hit.marked, request.script_root) for hit in kept]
 
 
 def _page(hits: list[Hit], page: int, per_page: int) -> Page[Hit]:

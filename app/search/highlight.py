@@ -7,7 +7,12 @@ role, so the body is escaped first and only then do the markers become
 """
 from __future__ import annotations
 
+import html
+import re
+
 from markupsafe import Markup, escape
+
+from app.posts.render import rooted
 
 OPEN = "\x02"
 CLOSE = "\x03"
@@ -25,3 +30,29 @@ def marked_body(body: str, marked: str | None) -> Markup:
         return escape(body)  # never show text other than the post's own
     html = str(escape(marked)).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
     return Markup(html)
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+_MARKED = re.compile(f"{OPEN}([^{OPEN}{CLOSE}]+){CLOSE}")
+
+
+def marked_html(body: str, body_html: str | None, marked: str | None, root: str = "") -> Markup:
+    """A rendered post (its links, mentions and tags) with the words the
+    engine matched in ``<mark>``: only in the text between tags, never in an
+    attribute, and only a whole word the engine marked somewhere in
+    ``body``. A post not rendered yet gets ``marked_body``. ``root``: the
+    site's path prefix (see ``rooted``)."""
+    if body_html is None:
+        return marked_body(body, marked)
+    body_html = rooted(body_html, root)
+    if marked is None or OPEN in body or CLOSE in body or marked.replace(OPEN, "").replace(CLOSE, "") != body:
+        return Markup(body_html)
+    # The rendered text is html5ever's: &, < and > escaped, quotes not.
+    words = sorted({html.escape(word, quote=False) for word in _MARKED.findall(marked)}, key=len, reverse=True)
+    if not words:
+        return Markup(body_html)
+    word = re.compile(r"(?<![\w&])(" + "|".join(map(re.escape, words)) + r")(?!\w)")
+    pieces = _TAG.split(body_html)
+    # Even pieces are text, odd ones tags (split keeps the captured tags).
+    return Markup("".join(piece if index % 2 else word.sub(r"<mark>\1</mark>", piece)
+                          for index, piece in enumerate(pieces)))

@@ -1,6 +1,6 @@
 // Tells you, on whatever page you have open, that someone answered one of
-// your posts: the "new_reply" notification (app/posts/service.py) becomes an
-// alert with a link to the reply. Only news newer than this page is shown;
+// your posts or mentioned you: the notification becomes an alert with a link
+// to that post. Only news newer than this page is shown;
 // the reply itself is on the post's page either way.
 (function () {
   "use strict";
@@ -14,24 +14,32 @@
 
   var element = notifications.element;
 
-  notifications.handlers.new_reply = function (data, item) {
-    if (!data || item.timestamp <= pageTime || document.getElementById("reply-alert-" + data.post_id)) {
-      return;
-    }
-    var alert = element("div", "alert alert-info alert-dismissible reply-alert");
-    alert.setAttribute("role", "status");
-    alert.id = "reply-alert-" + data.post_id;
-    alert.appendChild(element("span", null, data.from + " replied to your post. "));
-    var link = element("a", "alert-link", "See the reply");
-    link.href = root + "/post/" + encodeURIComponent(data.post_id);
-    alert.appendChild(link);
-    var close = element("button", "btn-close");
-    close.type = "button";
-    close.setAttribute("aria-label", "Close");
-    close.addEventListener("click", function () {
-      alert.remove();
-    });
-    alert.appendChild(close);
-    box.appendChild(alert);
-  };
+  // One alert per post and kind: "new_reply" (app/posts/service.py) and
+  // "new_mention" (app/posts/content.py) both carry the post's id and who wrote it.
+  function show(kind, text, linkText) {
+    return function (data, item) {
+      var id = kind + "-alert-" + (data && data.post_id);
+      if (!data || item.timestamp <= pageTime || document.getElementById(id)) {
+        return;
+      }
+      var alert = element("div", "alert alert-info alert-dismissible " + kind + "-alert");
+      alert.setAttribute("role", "status");
+      alert.id = id;
+      alert.appendChild(element("span", null, data.from + text));
+      var link = element("a", "alert-link", linkText);
+      link.href = root + "/post/" + encodeURIComponent(data.post_id);
+      alert.appendChild(link);
+      var close = element("button", "btn-close");
+      close.type = "button";
+      close.setAttribute("aria-label", "Close");
+      close.addEventListener("click", function () {
+        alert.remove();
+      });
+      alert.appendChild(close);
+      box.appendChild(alert);
+    };
+  }
+
+  notifications.handlers.new_reply = show("reply", " replied to your post. ", "See the reply");
+  notifications.handlers.new_mention = show("mention", " mentioned you. ", "See the post");
 })();
