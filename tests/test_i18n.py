@@ -10,15 +10,16 @@ import pytest
 from babel.messages.catalog import Catalog
 
 from app import create_app
-from app.extensions import babel
+from app.extensions import babel, db
 from app.i18n import COOKIE, catalogs
+from app.models import User
 from tests.conftest import config
 
 THREE = {"LANGUAGES": ["en", "es", "de"]}
 
 
-def html_lang(client, **headers: str) -> str:
-    page = client.get("/auth/login", headers=headers).get_data(as_text=True)
+def html_lang(client, path: str = "/auth/login", **headers: str) -> str:
+    page = client.get(path, headers=headers).get_data(as_text=True)
     return page.split('<html lang="', 1)[1].split('"', 1)[0]
 
 
@@ -142,3 +143,17 @@ def test_init_update_compile_then_a_page_in_spanish(tmp_path: Path, monkeypatch,
     page = client.get("/auth/login", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert '<html lang="es">' in page and ">Inicio</a>" in page and ">Home</a>" not in page
     assert ">Home</a>" in client.get("/auth/login").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_config", [THREE])
+def test_a_user_s_saved_choice_comes_first_and_follows_them(app, client, auth, susan):
+    auth.login()
+    client.set_cookie(COOKIE, "es")
+    assert html_lang(client, "/explore", **{"Accept-Language": "de"}) == "es"  # the cookie, while nothing is saved
+    assert client.post("/language", data={"language": "de", "next": "/explore"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, susan.id).language == "de"
+    client.set_cookie(COOKIE, "es")  # another device's cookie: the account's choice wins
+    assert html_lang(client, "/explore", **{"Accept-Language": "es"}) == "de"
+    app.config["LANGUAGES"] = ["en", "es"]  # a language no longer offered is no choice
+    assert html_lang(client, "/explore", **{"Accept-Language": "en"}) == "es"

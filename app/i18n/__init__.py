@@ -1,14 +1,15 @@
 """Interface languages (issue 16): which language a request is served in,
 the navbar's chooser, and ``flask translate``.
 
-The language is, first match wins: the chooser's cookie, the best match of
-the browser's Accept-Language, then the first of LANGUAGES (English). (The
-choice saved on a logged-in user's account comes first once that is built.)
+The language is, first match wins: the choice saved on a logged-in user's
+account, the chooser's cookie (visitors), the best match of the browser's
+Accept-Language, then the first of LANGUAGES (English).
 """
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
+from flask_login import current_user
 
 from app.extensions import babel
 
@@ -29,6 +30,9 @@ def select_language() -> str:
     languages = offered()
     if not has_request_context():
         return languages[0]
+    # The user row is loaded for the page anyway: its choice costs no query.
+    if current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
     chosen = request.cookies.get(COOKIE)
     if chosen in languages:
         return chosen
