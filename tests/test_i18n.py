@@ -4,6 +4,7 @@ maintains, checked against the code."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,9 @@ from babel.messages.catalog import Catalog
 
 from app import create_app
 from app.extensions import babel, db
-from app.i18n import COOKIE, catalogs
-from app.models import User
-from tests.conftest import config
+from app.i18n import COOKIE, catalogs, dates
+from app.models import Post, User
+from tests.conftest import config, make_user
 
 THREE = {"LANGUAGES": ["en", "es", "de"]}
 
@@ -157,3 +158,24 @@ def test_a_user_s_saved_choice_comes_first_and_follows_them(app, client, auth, s
     assert html_lang(client, "/explore", **{"Accept-Language": "es"}) == "de"
     app.config["LANGUAGES"] = ["en", "es"]  # a language no longer offered is no choice
     assert html_lang(client, "/explore", **{"Accept-Language": "en"}) == "es"
+
+
+@pytest.mark.parametrize("app_config", [THREE])
+@pytest.mark.parametrize(("accept", "shown"), [("en", "May 3, 2026, 2:07\u202fPM UTC"),
+                                               ("es", "3 may 2026, 14:07 UTC"), ("de", "03.05.2026, 14:07 UTC")])
+def test_times_are_written_in_the_page_s_language_inside_time_elements(client, logged_in, accept, shown):
+    """(English puts CLDR's narrow no-break space before PM.)"""
+    moment = datetime(2026, 5, 3, 14, 7, 30, tzinfo=UTC)
+    john = make_user("john")
+    db.session.add(Post(body="dated", author=john, timestamp=moment))
+    john.last_seen = moment
+    db.session.commit()
+    for path in ("/explore", "/user/john", "/user/john/popup"):
+        page = client.get(path, headers={"Accept-Language": accept}).get_data(as_text=True)
+        assert f'<time datetime="2026-05-03T14:07:30+00:00">{shown}</time>' in page, path
+    page = client.get("/explore", headers={"Accept-Language": accept}).get_data(as_text=True)
+    assert '<script src="/static/js/dates.js"></script>' in page
+
+
+def test_when_outside_a_request_is_english():
+    assert dates.when(datetime(2026, 1, 2, 3, 4, tzinfo=UTC)) == "Jan 2, 2026, 3:04\u202fAM UTC"

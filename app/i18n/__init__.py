@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.extensions import babel
+from app.i18n import dates
 
 COOKIE = "language"
 COOKIE_DAYS = 365
@@ -52,3 +53,4 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_language, default_locale=app.config["LANGUAGES"][0],
                    default_translation_directories=str(app.root_path + "/translations"))
     app.context_processor(page_language)
+    app.add_template_filter(dates.when, "when")
