@@ -26,13 +26,16 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
 # job worker runs beside the server (exports work), and stops with it: Ctrl-C
 # ends `flask run`, and the trap then stops the worker.
 run: $(BIN)/.runtime
+	$(BIN)/flask translate compile
 	$(BIN)/flask db upgrade
 	@export SECURE_COOKIES=$${SECURE_COOKIES:-0} MAIL_TO_CONSOLE=$${MAIL_TO_CONSOLE:-1}; \
 	$(BIN)/flask worker --workers 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# The .mo files are built, not committed: from the .po catalogues, every time.
 test: $(BIN)/.dev
+	$(BIN)/flask translate compile
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.dev

@@ -12,7 +12,7 @@ from flask import Flask
 # checks, which read the job queue, while the jobs import observability's
 # metrics. Loaded in this order, each finds the other complete.
 import app.observability  # noqa: F401, I001
-from app import avatars, jobs, limits, links, observability, request_id, security
+from app import avatars, i18n, jobs, limits, links, observability, request_id, security
 from app.extensions import bootstrap, csrf, db, login, mail, migrate
 from app.observability.logs import is_server_process
 from config import Config
@@ -95,6 +95,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    i18n.init_app(app)
     limits.init_app(app)
     security.init_app(app)
     links.init_app(app)
@@ -112,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from app.errors import bp as errors_bp
     from app.exports import bp as exports_bp
     from app.feeds import bp as feeds_bp
+    from app.i18n.routes import bp as i18n_bp
     from app.main import bp as main_bp
     from app.messages import bp as messages_bp
     from app.notifications import bp as notifications_bp
@@ -131,12 +133,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(posts_bp)
     app.register_blueprint(tags_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(i18n_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(api_bp, url_prefix="/api")
 
 
 def register_cli(app: Flask) -> None:
     from app.cli import alerts, mailserver, seed
+    from app.i18n.cli import translate_cli
     from app.jobs.worker import worker
     from app.posts.cli import posts_cli
     from app.search.cli import search_cli
@@ -147,3 +151,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(search_cli)
     app.cli.add_command(posts_cli)
+    app.cli.add_command(translate_cli)

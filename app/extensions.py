@@ -10,6 +10,7 @@ import smtplib
 import flask_mail
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -68,5 +69,6 @@ login.login_message_category = "info"
 mail = BoundedMail()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
+babel = Babel()
 # Limits are declared on the views that need them; storage comes from config.
 limiter = Limiter(key_func=get_remote_address)

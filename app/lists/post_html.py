@@ -10,17 +10,12 @@ step with js/likes.js, js/popups.js and the tests, which look for them.
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
     from app.lists.rows import PostRow
-
-
-def format_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def hidden_fields(csrf_token: str, back: str) -> str:

@@ -16,6 +16,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from app.avatars import avatar_url
+from app.i18n import dates
 from app.lists import post_html as html
 from app.lists.posts import Listed
 from app.models import Message, User, utcnow
@@ -56,20 +57,18 @@ class PostRow(NamedTuple):
     html: Markup  # the whole post, as the lists show it (app/lists/post_html.py says why)
 
 
-_format = html.format_time
-
-
 def _rows(items: list[tuple[User, datetime, str | Markup]]) -> list[Row]:
     # /user/<username> built by hand: usernames are URL-safe ASCII, and
     # url_for() per post was a tenth of a page's cost.
     user_prefix = f"{request.script_root}/user/"
+    code = dates.language()
     return [
         Row(
             author=author.username,
             author_url=user_prefix + quote(author.username),
             avatar=avatar_url(author),
             iso_time=timestamp.isoformat(),
-            time=_format(timestamp),
+            time=dates.when(timestamp, code),
             body=body,
         )
         for author, timestamp, body in items
@@ -80,6 +79,7 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
     """Rows of ``posts`` as ``viewer_id`` sees them; ``bodies`` replaces their
     text (search results, already escaped and highlighted)."""
     script_root = request.script_root  # once: a proxy lookup per post adds up
+    code = dates.language()
     root = str(escape(script_root))
     user_prefix, post_prefix = f"{root}/user/", f"{root}/post/"
     # Editable if posted after this moment (one subtraction per page, not per post).
@@ -100,10 +100,10 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
         reply_name = reply_to.username if reply_to is not None and post.in_reply_to_id is not None else None
         reply_url = f"{post_prefix}{post.in_reply_to_id}" if post.in_reply_to_id is not None else None
         reply_deleted = post.in_reply_to_id is None and post.reply_to_user_id is not None
-        edited_iso, edited_time = (edited.isoformat(), _format(edited)) if edited is not None else (None, None)
+        edited_iso, edited_time = (edited.isoformat(), dates.when(edited, code)) if edited is not None else (None, None)
         row = PostRow(
             id=post.id, url=url, author=author.username, author_url=user_prefix + quote(author.username),
-            avatar=avatar_url(author), iso_time=post.timestamp.isoformat(), time=_format(post.timestamp),
+            avatar=avatar_url(author), iso_time=post.timestamp.isoformat(), time=dates.when(post.timestamp, code),
             body=body_markup(post.body, post.body_html, script_root) if bodies is None else bodies[index],
             likes=post.like_count, liked=liked,
             reply_name=reply_name, reply_url=reply_url, reply_deleted=reply_deleted, edited_iso=edited_iso,

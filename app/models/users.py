@@ -62,6 +62,9 @@ class User(UserMixin, db.Model):
     # concurrent sends), opening the inbox resets it.
     last_message_read_time: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     unread_message_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # The interface language chosen (a code of LANGUAGES), or None: then the
+    # cookie or the browser decides (app/i18n/).
+    language: so.Mapped[str | None] = so.mapped_column(sa.String(10))
 
     posts: so.WriteOnlyMapped[Post] = so.relationship(back_populates="author", passive_deletes=True,
                                                       foreign_keys="Post.user_id")

@@ -142,6 +142,9 @@
         tip.addEventListener("submit", submit);
         tip.addEventListener("keydown", closeOnEscape);
       }
+      if (window.microblogDates) {
+        window.microblogDates.refresh();  // its "Last seen" in the reader's time zone
+      }
     });
 
     link.addEventListener("mouseenter", open);

@@ -1,0 +1,56 @@
+"""Interface languages (issue 16): which language a request is served in,
+the navbar's chooser, and ``flask translate``.
+
+The language is, first match wins: the choice saved on a logged-in user's
+account, the chooser's cookie (visitors), the best match of the browser's
+Accept-Language, then the first of LANGUAGES (English).
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.extensions import babel
+from app.i18n import dates
+
+COOKIE = "language"
+COOKIE_DAYS = 365
+# Each language's name in itself, for the chooser: a reader who cannot read
+# the page's language can still find their own.
+NAMES = {"en": "English", "es": "Español", "de": "Deutsch", "fr": "Français"}
+
+
+def offered() -> list[str]:
+    return current_app.config["LANGUAGES"]
+
+
+def select_language() -> str:
+    """The language of this request (Flask-Babel's locale selector); the
+    first offered one outside a request (a background job's email)."""
+    languages = offered()
+    if not has_request_context():
+        return languages[0]
+    # The user row is loaded for the page anyway: its choice costs no query.
+    if current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    chosen = request.cookies.get(COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def page_language() -> dict[str, object]:
+    """For every template: the page's language (``<html lang>``) and the chooser's choices."""
+    return {"page_language": str(get_locale() or offered()[0]),
+            "languages": [(code, NAMES.get(code, code)) for code in offered()]}
+
+
+def init_app(app: Flask) -> None:
+    unknown = [code for code in app.config["LANGUAGES"] if code not in NAMES]
+    if not app.config["LANGUAGES"] or unknown:
+        raise ValueError(f"LANGUAGES must list codes among {', '.join(NAMES)}; got {app.config['LANGUAGES']}")
+    babel.init_app(app, locale_selector=select_language, default_locale=app.config["LANGUAGES"][0],
+                   default_translation_directories=str(app.root_path + "/translations"))
+    app.context_processor(page_language)
+    app.add_template_filter(dates.when, "when")
