@@ -5,7 +5,8 @@ Revises: 0008
 Create Date: 2026-12-01 21:00:00
 
 A nullable column: every existing user keeps being served by their cookie
-or browser until they choose. SQLite adds it without rebuilding the table.
+or browser until they choose. SQLite adds and drops it without rebuilding
+the table (dropping needs SQLite 3.35 or newer; Debian 12 has 3.40).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -21,20 +22,8 @@ def upgrade():
 
 
 def downgrade():
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        op.drop_column("user", "language")
-        return
-    # Dropping a column rebuilds the table on SQLite: the rebuilt copy would
-    # lose the expression indexes (reflection cannot see them) and the search
-    # triggers. Set them aside and make them again (as 0002, 0004 and 0008 do).
-    triggers = [row[0] for row in bind.execute(
-        sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'user'"))]
-    op.drop_index("ix_user_email_lower", table_name="user")
-    op.drop_index("ix_user_username_lower", table_name="user")
-    with op.batch_alter_table("user") as batch_op:
-        batch_op.drop_column("language")
-    op.create_index("ix_user_username_lower", "user", [sa.text("lower(username)")], unique=True)
-    op.create_index("ix_user_email_lower", "user", [sa.text("lower(email)")], unique=True)
-    for sql in triggers:
-        op.execute(sql)
+    # Not a batch rebuild on SQLite: "user" is the content table of the FTS5
+    # username index, which keeps statements open on it, so DROP TABLE user
+    # fails as locked. SQLite 3.35+ drops an unindexed column in place, and
+    # its indexes and triggers stay.
+    op.execute('ALTER TABLE "user" DROP COLUMN language')
