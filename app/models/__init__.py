@@ -3,7 +3,7 @@ from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.messages import Message
 from app.models.notifications import Notification
-from app.models.posts import Post, PostLike
+from app.models.posts import Post, PostLike, PostTranslation
 from app.models.sessions import LoginSession
 from app.models.tags import PostMention, PostTag, Tag
 from app.models.tasks import ExportChunk, Task
@@ -15,4 +15,4 @@ from app.search import schema as search_schema
 search_schema.attach(db.metadata)
 
 __all__ = ["ExportChunk", "LoginSession", "Message", "Notification", "Post", "PostLike", "PostMention", "PostTag",
-           "ProfileStats", "Tag", "Task", "UTCDateTime", "User", "followers", "load_user", "utcnow"]
+           "PostTranslation", "ProfileStats", "Tag", "Task", "UTCDateTime", "User", "followers", "load_user", "utcnow"]

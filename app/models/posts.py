@@ -35,6 +35,10 @@ class Post(db.Model):
     # Kept in SQL by every like and unlike (app/posts/likes.py), so a page
     # of 25 posts reads 25 numbers instead of counting 25 times.
     like_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # The body's language as an ISO 639-1 code, detected when it is written
+    # or edited (app/posts/language.py); "" when the detector is unsure or
+    # the post is older than detection. Decides whether "Translate" shows.
+    language: so.Mapped[str] = so.mapped_column(sa.String(5), default="", server_default="")
 
     # Every page that shows a post shows its author: load both in one statement.
     author: so.Mapped[User] = so.relationship(back_populates="posts", lazy="joined", innerjoin=True,
@@ -56,6 +60,18 @@ class Post(db.Model):
 
     def __repr__(self) -> str:
         return f"<Post {self.body}>"
+
+
+class PostTranslation(db.Model):
+    """A post's body translated into one language, kept so that the second
+    reader asking costs no call to the provider; deleted when the post is
+    edited (app/translate/cache.py) or goes (the cascade)."""
+
+    post_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), primary_key=True)
+    language: so.Mapped[str] = so.mapped_column(sa.String(5), primary_key=True)
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    provider: so.Mapped[str] = so.mapped_column(sa.String(40))
+    timestamp: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
 
 class PostLike(db.Model):
