@@ -35,5 +35,5 @@ def search() -> str:
     posts, bodies = as_listed(hits.items, current_user.id)
     rows = post_rows(posts, current_user.id, bodies)
     title = _("Search") if not text else _("Search: %(query)s", query=text)
-    return render_template("search/search.html", title=title, q=text, terms=terms, people=people, posts=hits, rows=rows, endpoint="search.search",
-                           pager_args={"q": text})
+    return render_template("search/search.html", title=title, q=text, terms=terms, people=people, posts=hits,
+                           rows=rows, endpoint="search.search", pager_args={"q": text})
