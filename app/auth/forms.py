@@ -35,7 +35,7 @@ class RegistrationForm(WebForm):
     email = StringField(_l("Email"), validators=EMAIL_RULES, render_kw={"autocomplete": "email"})
     password = PasswordField(_l("Password"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
     password2 = PasswordField(
-        "Repeat Password", validators=[required(), same_as("password")],
+        _l("Repeat Password"), validators=[required(), same_as("password")],
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Register"))
@@ -57,7 +57,7 @@ class ResetPasswordRequestForm(WebForm):
 class ResetPasswordForm(WebForm):
     password = PasswordField(_l("Password"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
     password2 = PasswordField(
-        "Repeat Password", validators=[required(), same_as("password")],
+        _l("Repeat Password"), validators=[required(), same_as("password")],
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Request Password Reset"))
@@ -68,7 +68,7 @@ class ChangePasswordForm(WebForm):
                                      render_kw={"autocomplete": "current-password"})
     password = PasswordField(_l("New password"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
     password2 = PasswordField(
-        "Repeat new password", validators=[required(), same_as("password")],
+        _l("Repeat new password"), validators=[required(), same_as("password")],
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import AnyOf, ValidationError
+from wtforms.validators import AnyOf, Optional, ValidationError
 
 from app.accounts import (
     EMAIL_RULES,
@@ -43,8 +43,10 @@ class EditProfileForm(WebForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.language.choices = [("", str(_l("As my browser asks")))] + languages()
-        self.language.validators = [AnyOf([code for code, _name in self.language.choices],
-                                          message=_l("Choose one of the languages offered."))]
+        # Optional: a form without the field (one language offered, or a
+        # script) keeps the saved choice.
+        self.language.validators = [Optional(), AnyOf([code for code, _name in self.language.choices],
+                                                      message=_l("Choose one of the languages offered."))]
         # A post without the field at all (a script) leaves the address as it is.
         if request.method == "POST" and "email" not in request.form:
             self.email.data = user.email
