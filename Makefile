@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint bench seed clean
+.PHONY: run test lint bench seed clean translations
 
 # Runtime packages only; re-installed when requirements.txt changes.
 $(BIN)/.runtime: requirements.txt
@@ -25,17 +25,19 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
 # MAIL_SERVER, emails (a reset link) are printed here instead of sent. One
 # job worker runs beside the server (exports work), and stops with it: Ctrl-C
 # ends `flask run`, and the trap then stops the worker.
-run: $(BIN)/.runtime
+# The .mo files are built, not committed: from the .po catalogues, every
+# time anything serves pages.
+translations: $(BIN)/.runtime
 	$(BIN)/flask translate compile
+
+run: translations
 	$(BIN)/flask db upgrade
 	@export SECURE_COOKIES=$${SECURE_COOKIES:-0} MAIL_TO_CONSOLE=$${MAIL_TO_CONSOLE:-1}; \
 	$(BIN)/flask worker --workers 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-# The .mo files are built, not committed: from the .po catalogues, every time.
-test: $(BIN)/.dev
-	$(BIN)/flask translate compile
+test: $(BIN)/.dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.dev
@@ -45,7 +47,7 @@ seed: $(BIN)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
 
-bench: $(BIN)/.dev
+bench: $(BIN)/.dev translations
 	$(BIN)/python -m bench.pages $(BENCH_ARGS)
 
 clean:
@@ -53,17 +55,17 @@ clean:
 
 # Observability, background-job, soak and fault benchmarks (see README, Benchmarks).
 .PHONY: bench-observability bench-jobs bench-search soak faults
-bench-observability: $(BIN)/.dev
+bench-observability: $(BIN)/.dev translations
 	$(BIN)/python -m bench.observability $(BENCH_ARGS)
 
-bench-jobs: $(BIN)/.dev
+bench-jobs: $(BIN)/.dev translations
 	$(BIN)/python -m bench.jobs $(BENCH_ARGS)
 
-bench-search: $(BIN)/.dev
+bench-search: $(BIN)/.dev translations
 	$(BIN)/python -m bench.search_writes $(BENCH_ARGS)
 
-soak: $(BIN)/.dev
+soak: $(BIN)/.dev translations
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
-faults: $(BIN)/.dev
+faults: $(BIN)/.dev translations
 	$(BIN)/python -m bench.faults $(FAULTS_ARGS)

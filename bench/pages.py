@@ -62,6 +62,10 @@ PAGES = (
     Page("/user/user2/feed.atom", logged_in=False, min_pct_of_hello=30.0, revalidate=True),
     Page("/tag/{tag}/feed.atom", logged_in=False, min_pct_of_hello=8.0),
     Page("/tag/{tag}/feed.atom", logged_in=False, min_pct_of_hello=30.0, revalidate=True),
+    # The feed and a post again, in Spanish: beside the English rows, what
+    # translating a page costs.
+    Page("/index", logged_in=True, min_pct_of_hello=8.0, language="es"),
+    Page("/post/{thread}", logged_in=True, min_pct_of_hello=8.0, language="es"),
 )
 TAG_PAGE = PAGES[11]
 FEED = PAGES[1]

@@ -51,6 +51,9 @@ class Page:
     # Requested with the ETag of its last answer, as a feed reader polls:
     # answered 304. Its row is named "<path> 304".
     revalidate: bool = False
+    # Asked for in this language (Accept-Language), for a row beside the
+    # English one: what gettext costs a page. Its row is "<path> (<language>)".
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,8 @@ class Site:
         return page.path.format(thread=self.thread, tag=self.tag)
 
     def name(self, page: Page) -> str:
-        """The page's row: its path, and "304" for a revalidated one."""
-        return self.path(page) + (" 304" if page.revalidate else "")
+        """The page's row: its path, and "304" for a revalidated one, or its language."""
+        return self.path(page) + (" 304" if page.revalidate else "") + (f" ({page.language})" if page.language else "")
 
 
 @contextmanager
@@ -154,6 +157,9 @@ def count_sql(site: Site, pages: Sequence[Page], log: IO[str]) -> dict[str, dict
     command = [sys.executable, "-m", "bench.sqlcount", "--session", site.session]
     for page in pages:
         kind = "--revalidated-page" if page.revalidate else "--page" if page.logged_in else "--anonymous-page"
+        if page.language:
+            command += ["--localized-page", f"{page.language}:{site.path(page)}"]
+            continue
         command += [kind, site.path(page)]
     log.write("\n=== python -m bench.sqlcount\n")
     log.flush()
@@ -163,17 +169,21 @@ def count_sql(site: Site, pages: Sequence[Page], log: IO[str]) -> dict[str, dict
 
 
 def measure_page(server: Server, path: str, session: str | None, args: argparse.Namespace, log: IO[str],
-                 revalidate: bool = False) -> PageResult:
+                 revalidate: bool = False, language: str = "") -> PageResult:
     """wrk on one page, as a logged-in user when ``session`` is given; with
-    ``revalidate``, anonymous and with the ETag of a first GET (a 304)."""
+    ``revalidate``, anonymous and with the ETag of a first GET (a 304); with
+    ``language``, asking for it by Accept-Language."""
     extra, expected = [], 200
     if revalidate:
         extra, expected = [f"If-None-Match: {get_etag(server.url, path)}"], 304
+    if language:
+        extra = [f"Accept-Language: {language}"]
     status = get_status(server.url, path, session, extra)
     if status != expected:
         print(f"  warning: GET {path} answered {status}, not {expected}", file=sys.stderr)
     run = measure(server, path, wrk_headers(session) + extra, args.duration, args.warmup, log, status_lua(expected))
-    return PageResult(path=path + (" 304" if revalidate else ""), wrk=run.wrk, cpu_ms=run.cpu_ms_per_request,
+    name = path + (" 304" if revalidate else "") + (f" ({language})" if language else "")
+    return PageResult(path=name, wrk=run.wrk, cpu_ms=run.cpu_ms_per_request,
                       other_load=run.other_load, status=status, expected_status=expected)
 
 
@@ -184,7 +194,7 @@ def measure_pages(site: Site, pages: Sequence[Page], args: argparse.Namespace, l
     for page in pages:
         path = site.path(page)
         result = measure_page(site.server, path, site.session if page.logged_in else None, args, log,
-                              page.revalidate)
+                              page.revalidate, page.language)
         counted = sql[site.name(page)]
         if counted["status"] != result.expected_status:
             print(f"  warning: in-process GET {path} answered {counted['status']}", file=sys.stderr)
