@@ -53,8 +53,8 @@ bench: $(BIN)/.dev translations
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
 
-# Observability, background-job, soak and fault benchmarks (see README, Benchmarks).
-.PHONY: bench-observability bench-jobs bench-search soak faults
+# Observability, background-job, search, language-detection, soak and fault benchmarks (see README, Benchmarks).
+.PHONY: bench-observability bench-jobs bench-search bench-detect soak faults
 bench-observability: $(BIN)/.dev translations
 	$(BIN)/python -m bench.observability $(BENCH_ARGS)
 
@@ -63,6 +63,9 @@ bench-jobs: $(BIN)/.dev translations
 
 bench-search: $(BIN)/.dev translations
 	$(BIN)/python -m bench.search_writes $(BENCH_ARGS)
+
+bench-detect: $(BIN)/.dev
+	$(BIN)/python -m bench.detectors $(BENCH_ARGS)
 
 soak: $(BIN)/.dev translations
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)

@@ -31,7 +31,8 @@ MIN_SCALE_PCT = 80.0
 BASE_SCALE = Scale(users=1000, posts=20_000, follows=20, messages=20_000)
 
 # Searches on `flask seed`'s Zipf-like vocabulary (app/cli/vocabulary.py):
-# "coffee" (rank 10) is in about 10% of posts, more than SEARCH_RANK_WINDOW;
+# "coffee" (rank 10) is in about 10% of the English posts (6.5% of all, about
+# 1,300 of 20,000: a third are in other languages), more than SEARCH_RANK_WINDOW;
 # "universe" (rank 1000) in 0.15%; the phrase joins ranks 6 and 0; "wor*"
 # is a prefix of several words.
 SEARCHES = (

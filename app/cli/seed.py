@@ -17,6 +17,7 @@ from wtforms.validators import Length
 
 from app.accounts import PASSWORD_RULES
 from app.cli import seed_content as content
+from app.cli import seed_languages as languages
 from app.cli import seed_threads as threads
 from app.cli.vocabulary import CUM_WEIGHTS, VOCABULARY
 from app.extensions import db
@@ -109,6 +110,22 @@ def _insert_returning_ids(model: type[User] | type[Post], rows: list[dict], bar:
     return ids
 
 
+def _write_some_in_other_languages(seed_value: int | None, rows: list[dict]) -> None:
+    """Rewrite about languages.SHARE of the posts in Spanish, German, French,
+    Italian or Portuguese, and give every post the language it is written
+    in ("en" for the vocabulary's). Stored as written, not detected: the
+    detector would add about 2 s (its load and ~90 µs a post) to the 7 s of
+    a default seed, 20 s to a bench's 10x one; tests/test_post_language.py
+    checks that it agrees. Its own generator, as _decorate's: a --seed keeps
+    its users, post times and authors."""
+    rng = random.Random(None if seed_value is None else f"{seed_value}-language")
+    for row in rows:
+        code = languages.choose(rng)
+        if code is not None:
+            row["body"] = languages.sentence(rng, code)
+        row["language"] = code or "en"
+
+
 def _decorate(seed_value: int | None, rows: list[dict], usernames: list[str]) -> list[Rendered]:
     """Give some posts mentions, tags and links, and every post its rendered
     HTML (as publish() would). Its own generator: a --seed draws the same
@@ -188,7 +205,8 @@ def _like(rng: random.Random, rows: list[dict], ids: list[int], user_ids: list[i
 def seed(users: int, posts: int, follows: int, messages: int, inbox: int, reply_share: float, likes: int,
          seed_value: int | None, password: str, append: bool) -> None:
     """Fill the database with demo users (user1, user2, ...), posts (some of
-    them replies, some with mentions, hashtags and links), likes, follows and
+    them replies, some with mentions, hashtags and links, a third in other
+    languages than English), likes, follows and
     private messages."""
     if users < 1 or min(posts, follows, messages, inbox, likes) < 0:
         raise click.BadParameter("--users must be at least 1; --posts, --follows, --messages, --inbox and --likes "
@@ -241,6 +259,7 @@ def seed(users: int, posts: int, follows: int, messages: int, inbox: int, reply_
         # takes the highest ids as the newest) and a reply follows its post.
         post_rows.sort(key=lambda row: row["timestamp"])
         names = {f"user{n}": uid for n, uid in zip(numbers, user_ids, strict=True)}
+        _write_some_in_other_languages(seed_value, post_rows)
         renders = _decorate(seed_value, post_rows, list(names))
         post_ids = _insert_returning_ids(Post, post_rows, bar)
         _tag_and_mention(renders, post_ids, names)

@@ -120,9 +120,10 @@ def _vocabulary() -> tuple[str, ...]:
 
 
 # Rank 0 is the most common; the word of rank r weighs 1/(r + 1). Of the
-# 20,000 posts of a default `flask seed` (--seed 1, 2 and 3), the word at rank
-# 0 is in about 68%, rank 10 in 10%, rank 100 in 1.2% (about 240 posts), rank
-# 1,000 in 0.15% (about 30) and the last rank in 0.03% (3 to 10 posts), and
+# English posts of a default `flask seed` (--seed 1, 2 and 3; about 13,000 of
+# its 20,000, the others being in other languages: app/cli/seed_languages.py),
+# the word at rank 0 is in about 68%, rank 10 in 10%, rank 100 in 1.2% (about 160 posts), rank
+# 1,000 in 0.15% (about 20) and the last rank in 0.03% (2 to 7 posts), and
 # nearly every word is in at least one post. Those count the exact word: a
 # stemmer finds more ("working", rank 100, also finds work, works, worked).
 VOCABULARY: Final[tuple[str, ...]] = _vocabulary()

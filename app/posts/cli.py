@@ -1,5 +1,6 @@
-"""``flask posts render``: the rendered HTML, tags and mentions of posts
-written before posts were rendered (or of every post, with ``--all``)."""
+"""``flask posts render``: the rendered HTML, tags, mentions and language of
+posts written before posts were rendered (or of every post, with ``--all``:
+after a change to the renderer or the language detector)."""
 from __future__ import annotations
 
 import click
@@ -17,10 +18,14 @@ BATCH = 500  # posts per transaction: a crash loses at most one batch's work, wh
 
 @posts_cli.command("render")
 @click.option("--all", "every", is_flag=True,
-              help="Render every post again, not only those never rendered (after a change to the renderer).")
+              help="Render every post again and detect its language, not only those never rendered (after a "
+                   "change to the renderer or the language detector, or to fill in the language of posts "
+                   "older than detection).")
 def render_posts(every: bool) -> None:
-    """Render the posts that have no HTML yet: links, mentions and tags.
-    Nobody is notified of an old mention. Safe to stop and run again."""
+    """Render the posts that have no HTML yet: links, mentions and tags,
+    and detect their language. Nobody is notified of an old mention, and
+    cached translations stay (the bodies are unchanged). Safe to stop and
+    run again."""
     wanted = sa.true() if every else Post.body_html.is_(None)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Post).where(wanted)) or 0
     done, after = 0, 0
@@ -32,7 +37,7 @@ def render_posts(every: bool) -> None:
             if not batch:
                 break
             for post in batch:
-                content.apply(post, post.author, new=False, notify_mentions=False)
+                content.apply(post, post.author, new=False, notify_mentions=False, keep_translations=True)
             after = batch[-1].id
             db.session.commit()
             done += len(batch)

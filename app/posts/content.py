@@ -1,6 +1,6 @@
 """What a post's text means at write time: its rendered HTML, the users it
-mentions (told, at most MAX_MENTION_NOTICES of them) and its tags (stored),
-in the transaction that saves the body."""
+mentions (told, at most MAX_MENTION_NOTICES of them), its tags (stored) and
+its language, in the transaction that saves the body."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -8,9 +8,10 @@ import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.models import Post, PostMention, PostTag, Tag, User
+from app.models import Post, PostMention, PostTag, PostTranslation, Tag, User
 from app.notifications import notify
 from app.observability.metrics import MENTIONS_NOTIFIED
+from app.posts.language import detect
 from app.posts.render import Rendered, mentioned_names, render
 
 MENTION = "new_mention"
@@ -28,23 +29,32 @@ def _known(body: str) -> dict[str, tuple[int, str]]:
 
 
 def apply(post: Post, author: User, *, new: bool = True, told: frozenset[int] = frozenset(),
-          notify_mentions: bool = True) -> Rendered:
-    """Render ``post.body`` into ``post.body_html``, set its tags and mentions,
-    and notify the users it newly mentions, at most MAX_MENTION_NOTICES of
+          notify_mentions: bool = True, keep_translations: bool = False) -> Rendered:
+    """Render ``post.body`` into ``post.body_html``, detect its language,
+    set its tags and mentions, and notify the users it newly mentions, at most MAX_MENTION_NOTICES of
     them: on an edit (``new`` false) only those the old text did not
     mention, and never the author or a user in ``told`` (the answered author,
     who has a reply notice already); nobody when ``notify_mentions`` is
-    false (``flask posts render``). ``post`` must be flushed (it needs its
-    id); the caller commits."""
+    false (``flask posts render``). On an edit its translations go too,
+    unless ``keep_translations`` (a re-render of an unchanged body: they
+    still translate it, and each cost a call to a provider). ``post`` must
+    be flushed (it needs its id); the caller commits."""
     known = _known(post.body)
     rendered = render(post.body, {key: name for key, (_, name) in known.items()})
     post.body_html = rendered.html
+    # Set beside body_html, after the flush that gave the post its id: both
+    # go out in the one UPDATE the commit sends, so a create costs no
+    # statement more than before.
+    post.language = detect(post.body)
     mentioned = [known[name.lower()][0] for name in rendered.mentions]
     before: set[int] = set()
     if not new:
         before = set(db.session.scalars(sa.select(PostMention.user_id).where(PostMention.post_id == post.id)))
         db.session.execute(sa.delete(PostTag).where(PostTag.post_id == post.id))
         db.session.execute(sa.delete(PostMention).where(PostMention.post_id == post.id))
+        if not keep_translations:
+            # They translate the old text. One DELETE, even for a post with none.
+            db.session.execute(sa.delete(PostTranslation).where(PostTranslation.post_id == post.id))
     if rendered.tags:
         insert = _INSERTS[db.engine.dialect.name](Tag).values([{"name": tag} for tag in rendered.tags])
         db.session.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
@@ -76,6 +86,6 @@ def rename_mentions(user_id: int) -> int:
         if not ids:
             return done
         for post in db.session.scalars(sa.select(Post).where(Post.id.in_(ids)).options(so.joinedload(Post.author))):
-            apply(post, post.author, new=False, notify_mentions=False)
+            apply(post, post.author, new=False, notify_mentions=False, keep_translations=True)
         db.session.commit()
         done, after = done + len(ids), ids[-1]
