@@ -79,7 +79,7 @@ def test_a_failure_is_a_503_counted_and_logged_not_mailed(app, client, logged_in
     assert_unavailable(response)
     assert counted(status) == before + 1
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings and all(f"provider=libretranslate status={status}" in w for w in warnings), warnings
+    assert any(f"Translation failed: provider=libretranslate status={status}" in w for w in warnings), warnings
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert API_KEY not in logged and "hola a todos" not in logged  # neither the key nor the post's text
