@@ -5,34 +5,38 @@ from __future__ import annotations
 import re
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
-from wtforms.validators import DataRequired, Email, Length, Regexp
+from wtforms.validators import Length, Regexp
 
 from app.email import send_email
 from app.extensions import db
+from app.forms import email_address, length, required
 from app.models import User
 from app.observability.metrics import REGISTRATIONS
 
-USERNAME_TAKEN = "This username is already taken. Please use a different username."
-EMAIL_TAKEN = "This email address is already registered. Please use a different one."
+USERNAME_TAKEN = _l("This username is already taken. Please use a different username.")
+EMAIL_TAKEN = _l("This email address is already registered. Please use a different one.")
 
 # ASCII only: usernames live in URLs, and lower() must agree between
 # Python, SQLite and PostgreSQL for case-insensitive uniqueness to hold.
 USERNAME_CHARACTERS = re.compile(r"\A[A-Za-z0-9_.-]+\Z")  # \Z, not $: "$" also matches before a trailing newline
 USERNAME_RULES = [
-    DataRequired(),
-    Length(min=1, max=64),
-    Regexp(USERNAME_CHARACTERS, message="Usernames may contain only letters, digits, dots, dashes and underscores."),
+    required(),
+    length(min=1, max=64),
+    Regexp(USERNAME_CHARACTERS,
+           message=_l("Usernames may contain only letters, digits, dots, dashes and underscores.")),
 ]
-PASSWORD_RULES = [DataRequired(), Length(min=8, max=128, message="Passwords must be 8 to 128 characters long.")]
+PASSWORD_RULES = [required(), Length(min=8, max=128, message=_l("Passwords must be 8 to 128 characters long."))]
 EMAIL_RULES = [
-    DataRequired(),
-    Length(max=120),
+    required(),
+    length(max=120),
     # ASCII only: Flask-Mail cannot send to an internationalised address, and
     # SQLite's lower() folds only ASCII, which case-insensitive uniqueness needs.
-    Regexp(r"\A[\x21-\x7e]+\Z", message="Please use an email address written in plain ASCII characters."),
-    Email(allow_smtputf8=False),
+    Regexp(r"\A[\x21-\x7e]+\Z", message=_l("Please use an email address written in plain ASCII characters.")),
+    email_address(),
 ]
 
 # Which field a unique-index violation belongs to, by the index's name (it
@@ -111,7 +115,7 @@ def notify_email_changed(username: str, old_email: str, new_email: str) -> None:
     context = {"username": username, "old_email": old_email, "new_email": new_email,
                "contact": admins[0] if admins else None}
     send_email(
-        "[Microblog] Your email address was changed",
+        _("[Microblog] Your email address was changed"),
         recipients=[old_email],
         text_body=render_template("email/email_changed.txt", **context),
         html_body=render_template("email/email_changed.html", **context),

@@ -11,6 +11,7 @@ import flask_mail
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -64,7 +65,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login = LoginManager()
 login.login_view = "auth.login"
-login.login_message = "Please log in to access this page."
+login.login_message = _l("Please log in to access this page.")
 login.login_message_category = "info"
 mail = BoundedMail()
 csrf = CSRFProtect()

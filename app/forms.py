@@ -4,11 +4,41 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto  # Flask-WTF's "read it from the request" marker (pinned version)
 from wtforms import SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+# WTForms' own messages come from its catalogues, which we do not control or
+# check; every validator here says its message (WTForms' English) in ours.
+REQUIRED = _l("This field is required.")
+
+
+def required() -> DataRequired:
+    return DataRequired(message=REQUIRED)
+
+
+def length(min: int = -1, max: int = -1) -> Length:  # noqa: A002 (WTForms' names)
+    """Length with a message for each kind of bound."""
+    if min > 0 and max > 0:
+        message = _l("Field must be between %(min)d and %(max)d characters long.")
+    elif max > 0:
+        message = _l("Field cannot be longer than %(max)d characters.")
+    else:
+        message = _l("Field must be at least %(min)d characters long.")
+    return Length(min=min, max=max, message=message)
+
+
+def email_address() -> Email:
+    return Email(allow_smtputf8=False, message=_l("Invalid email address."))
+
+
+def same_as(field: str) -> EqualTo:
+    return EqualTo(field, message=_l("Passwords must match."))
 
 
 class WebForm(FlaskForm):
@@ -29,5 +59,5 @@ class WebForm(FlaskForm):
 class EmptyForm(WebForm):
     """Carries only the CSRF token, for buttons: follow, unfollow, export."""
 
-    submit = SubmitField("Submit")
+    submit = SubmitField(_l("Submit"))
 

@@ -14,12 +14,17 @@ import math
 import time
 from collections.abc import Callable
 
+from babel.lists import format_list
 from flask import Flask, current_app, g, request
 from flask.wrappers import Response
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from limits import RateLimitItem, parse_many
 
 from app.extensions import limiter
+from app.i18n import dates
 
 RETRY_STATUSES = {429, 503}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -33,35 +38,57 @@ def _only_writes_are_limited() -> bool:
     return request.method in SAFE_METHODS
 
 
+# A limit's period, as a person says it: "an hour" when the limit counts
+# one unit, "every 15 minutes" otherwise (Flask-Limiter says "15 minute").
+_ONE_UNIT = {"second": _l("a second"), "minute": _l("a minute"), "hour": _l("an hour"), "day": _l("a day"),
+             "month": _l("a month"), "year": _l("a year")}
+
+
+def _every(unit: str, count: int) -> str:
+    if unit == "second":
+        return ngettext("every %(num)d second", "every %(num)d seconds", count)
+    if unit == "minute":
+        return ngettext("every %(num)d minute", "every %(num)d minutes", count)
+    if unit == "hour":
+        return ngettext("every %(num)d hour", "every %(num)d hours", count)
+    if unit == "day":
+        return ngettext("every %(num)d day", "every %(num)d days", count)
+    if unit == "month":
+        return ngettext("every %(num)d month", "every %(num)d months", count)
+    return ngettext("every %(num)d year", "every %(num)d years", count)
+
+
 def describe(item: RateLimitItem) -> str:
-    """``5 every 15 minutes``, ``10 an hour``."""
+    """``5 every 15 minutes``, ``10 an hour``, in the page's language."""
     unit = item.GRANULARITY.name
-    if item.multiples == 1:
-        period = f"an {unit}" if unit == "hour" else f"a {unit}"
-    else:
-        period = f"every {item.multiples} {unit}s"
-    return f"{item.amount} {period}"
+    period = str(_ONE_UNIT[unit]) if item.multiples == 1 else _every(unit, item.multiples)
+    # TRANSLATORS: a rate limit: "5 every 15 minutes", "10 an hour".
+    return _("%(amount)d %(period)s", amount=item.amount, period=period)
+
+
+def describe_all(setting: str) -> str:
+    """Every limit of a setting (``3 per hour;10 per day``), joined as the language joins a list."""
+    return format_list([describe(item) for item in parse_many(setting)], locale=dates.language())
 
 
 def wait_words(seconds: float) -> str:
     """``12 minutes``, ``1 second``: how long to wait, for a person."""
     if seconds < 90:
-        count, unit = max(1, math.ceil(seconds)), "second"
-    elif seconds < 90 * 60:
-        count, unit = math.ceil(seconds / 60), "minute"
-    else:
-        count, unit = math.ceil(seconds / 3600), "hour"
-    return f"{count} {unit}{'' if count == 1 else 's'}"
+        count = max(1, math.ceil(seconds))
+        return ngettext("%(num)d second", "%(num)d seconds", count)
+    if seconds < 90 * 60:
+        return ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))
+    return ngettext("%(num)d hour", "%(num)d hours", math.ceil(seconds / 3600))
 
 
 def limit_message() -> str:
     """The detail of a 429 (Flask-Limiter's ``error_message``)."""
     current = limiter.current_limit
     if current is None:
-        return "Too many requests. Please wait a little and try again."
+        return _("Too many requests. Please wait a little and try again.")
     wait = max(0.0, current.reset_at - time.time())
-    return (f"Too many attempts: at most {describe(current.limit)} are allowed. "
-            f"Please try again in {wait_words(wait)}.")
+    return _("Too many attempts: at most %(limit)s are allowed. Please try again in %(wait)s.",
+             limit=describe(current.limit), wait=wait_words(wait))
 
 
 def allowed(setting: str, scope: str, key: str) -> bool:

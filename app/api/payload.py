@@ -13,10 +13,10 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import UnsupportedMediaType
 from wtforms import Form, StringField
-from wtforms.validators import DataRequired, Length
 
 from app.accounts import EMAIL_RULES, PASSWORD_RULES, USERNAME_RULES
 from app.errors import ValidationError
+from app.forms import length, required
 from app.models.base import MAX_ID
 from app.posts.forms import POST_RULES
 
@@ -32,8 +32,8 @@ class UserFields(Form):
     username = StringField(validators=USERNAME_RULES)
     email = StringField(validators=EMAIL_RULES)
     password = StringField(validators=PASSWORD_RULES)
-    about_me = StringField(validators=[Length(max=140)])
-    current_password = StringField(validators=[DataRequired(), Length(max=128)])
+    about_me = StringField(validators=[length(max=140)])
+    current_password = StringField(validators=[required(), length(max=128)])
 
 
 class PostFields(Form):
@@ -43,7 +43,7 @@ class PostFields(Form):
 class MessageFields(Form):
     # Read with trimmed=("body",): the message form's rule, on the trimmed text.
     recipient = StringField(validators=USERNAME_RULES)
-    body = StringField(validators=[DataRequired(), Length(min=1, max=140)])
+    body = StringField(validators=[required(), length(min=1, max=140)])
 
 
 def json_object() -> dict[str, Any]:

@@ -3,16 +3,19 @@ the background."""
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
 from app.email import can_send, deliver, in_background, make_message
 from app.extensions import db
+from app.i18n import dates, language_of
 from app.limits import allowed
 from app.links import external_url, link_base
 from app.models import User
 from app.observability.metrics import PASSWORD_RESETS
 
-SUBJECT = "[Microblog] Reset Your Password"
+SUBJECT = _l("[Microblog] Reset Your Password")
 NO_LINK = ("No password-reset email sent: PUBLIC_URL is not set, so a link can only be built for a request to "
            "a loopback host, and this one came to %r. Set PUBLIC_URL to the site's address "
            "(e.g. https://microblog.example.com).")
@@ -34,11 +37,12 @@ def request_password_reset(address: str) -> None:
         current_app.logger.error(NO_LINK, request.host[:100])
         PASSWORD_RESETS.labels("no_link").inc()
         return
-    in_background(_send_reset_link, key, base)
+    # The job has no request: it is told the language this one was served in.
+    in_background(_send_reset_link, key, base, dates.language())
     PASSWORD_RESETS.labels("queued").inc()
 
 
-def _send_reset_link(address: str, base: str) -> None:
+def _send_reset_link(address: str, base: str, language: str = "en") -> None:
     try:
         user = db.session.scalar(User.by_email(address))
         if user is None:
@@ -46,17 +50,22 @@ def _send_reset_link(address: str, base: str) -> None:
         token = user.get_reset_password_token()
         url = external_url(base, "auth.reset_password", token=token)
         recipient, username = user.email, user.username
-        if not can_send(SUBJECT, [recipient]):
+        chosen = language_of(user, language)
+        with force_locale(chosen):
+            subject = str(SUBJECT)
+        if not can_send(subject, [recipient]):
             return
     except Exception:
         current_app.logger.exception("Could not prepare a password-reset email")
         raise
     finally:
         db.session.remove()
-    deliver(make_message(
-        SUBJECT,
-        recipients=[recipient],
-        text_body=render_template("email/reset_password.txt", username=username, reset_url=url),
-        html_body=render_template("email/reset_password.html", username=username, reset_url=url),
-    ))
+    with force_locale(chosen):
+        message = make_message(
+            subject,
+            recipients=[recipient],
+            text_body=render_template("email/reset_password.txt", username=username, reset_url=url),
+            html_body=render_template("email/reset_password.html", username=username, reset_url=url),
+        )
+    deliver(message)
 

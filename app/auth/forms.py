@@ -1,8 +1,9 @@
 """Account forms: register, log in, reset a password."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import ValidationError
 
 from app.accounts import (
     EMAIL_RULES,
@@ -13,31 +14,31 @@ from app.accounts import (
     email_taken,
     username_taken,
 )
-from app.forms import WebForm
+from app.forms import WebForm, length, required, same_as
 
 
 class LoginForm(WebForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)],
+    username = StringField(_l("Username"), validators=[required(), length(max=64)],
                            render_kw={"autocomplete": "username"})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)],
+    password = PasswordField(_l("Password"), validators=[required(), length(max=128)],
                              render_kw={"autocomplete": "current-password"})
-    remember_me = BooleanField("Remember Me")
-    submit = SubmitField("Sign In")
+    remember_me = BooleanField(_l("Remember Me"))
+    submit = SubmitField(_l("Sign In"))
 
 
 class LogoutForm(WebForm):
-    submit = SubmitField("Logout")
+    submit = SubmitField(_l("Logout"))
 
 
 class RegistrationForm(WebForm):
-    username = StringField("Username", validators=USERNAME_RULES, render_kw={"autocomplete": "username"})
-    email = StringField("Email", validators=EMAIL_RULES, render_kw={"autocomplete": "email"})
-    password = PasswordField("Password", validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
+    username = StringField(_l("Username"), validators=USERNAME_RULES, render_kw={"autocomplete": "username"})
+    email = StringField(_l("Email"), validators=EMAIL_RULES, render_kw={"autocomplete": "email"})
+    password = PasswordField(_l("Password"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
     password2 = PasswordField(
-        "Repeat Password", validators=[DataRequired(), EqualTo("password", message="Passwords must match.")],
+        "Repeat Password", validators=[required(), same_as("password")],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Register")
+    submit = SubmitField(_l("Register"))
 
     def validate_username(self, username: StringField) -> None:
         if username_taken(username.data):
@@ -49,26 +50,26 @@ class RegistrationForm(WebForm):
 
 
 class ResetPasswordRequestForm(WebForm):
-    email = StringField("Email", validators=EMAIL_RULES, render_kw={"autocomplete": "email"})
-    submit = SubmitField("Request Password Reset")
+    email = StringField(_l("Email"), validators=EMAIL_RULES, render_kw={"autocomplete": "email"})
+    submit = SubmitField(_l("Request Password Reset"))
 
 
 class ResetPasswordForm(WebForm):
-    password = PasswordField("Password", validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
+    password = PasswordField(_l("Password"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
     password2 = PasswordField(
-        "Repeat Password", validators=[DataRequired(), EqualTo("password", message="Passwords must match.")],
+        "Repeat Password", validators=[required(), same_as("password")],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Request Password Reset")
+    submit = SubmitField(_l("Request Password Reset"))
 
 
 class ChangePasswordForm(WebForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=128)],
+    current_password = PasswordField(_l("Current password"), validators=[required(), length(max=128)],
                                      render_kw={"autocomplete": "current-password"})
-    password = PasswordField("New password", validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
+    password = PasswordField(_l("New password"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
     password2 = PasswordField(
-        "Repeat new password", validators=[DataRequired(), EqualTo("password", message="Passwords must match.")],
+        "Repeat new password", validators=[required(), same_as("password")],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 

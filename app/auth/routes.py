@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
@@ -26,7 +28,7 @@ from app.observability.metrics import LOGINS
 
 bp = Blueprint("auth", __name__)
 
-BAD_LOGIN = "Invalid username or password."
+BAD_LOGIN = _l("Invalid username or password.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -44,13 +46,13 @@ def login() -> str | Response:
             spend_a_password_check(form.password.data)
         if user is None or not user.check_password(form.password.data):
             LOGINS.labels("failure").inc()
-            flash(BAD_LOGIN, "danger")
-            return render_template("auth/login.html", title="Sign In", form=form), 200
+            flash(str(BAD_LOGIN), "danger")
+            return render_template("auth/login.html", title=_("Sign In"), form=form), 200
         LOGINS.labels("success").inc()
         session.clear()  # nothing from before the login survives it (session fixation)
         begin_session(user, remember=form.remember_me.data)
         return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-    return render_template("auth/login.html", title="Sign In", form=form)
+    return render_template("auth/login.html", title=_("Sign In"), form=form)
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -58,10 +60,10 @@ def logout() -> str | Response:
     """POST logs out (a CSRF-checked form, so another site cannot log users
     out); GET, from an old link, asks first."""
     if request.method == "GET":
-        return render_template("auth/logout.html", title="Log out", form=LogoutForm())
+        return render_template("auth/logout.html", title=_("Log out"), form=LogoutForm())
     if LogoutForm().validate_on_submit():
         end_session()
-        flash("You have been logged out.", "info")
+        flash(_("You have been logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -75,7 +77,7 @@ def logout_everywhere() -> Response:
     current_user.revoke_token()
     db.session.commit()
     logout_user()
-    flash("You have been logged out everywhere: on every device, and in the API.", "info")
+    flash(_("You have been logged out everywhere: on every device, and in the API."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -90,9 +92,9 @@ def register() -> str | Response:
         except DuplicateAccount as dup:
             getattr(form, dup.field).errors.append(dup.message)
         else:
-            flash("Congratulations, you are now a registered user!", "success")
+            flash(_("Congratulations, you are now a registered user!"), "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/register.html", title="Register", form=form)
+    return render_template("auth/register.html", title=_("Register"), form=form)
 
 
 @bp.route("/reset_password_request", methods=["GET", "POST"])
@@ -104,9 +106,9 @@ def reset_password_request() -> str | Response:
         # The same answer, and the same work, whether or not the address is
         # registered, and whether or not a limit was reached.
         request_password_reset(form.email.data)
-        flash("Check your email for the instructions to reset your password.", "info")
+        flash(_("Check your email for the instructions to reset your password."), "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password_request.html", title="Reset Password", form=form)
+    return render_template("auth/reset_password_request.html", title=_("Reset Password"), form=form)
 
 
 @bp.route("/reset_password/<token>", methods=["GET", "POST"])
@@ -115,14 +117,14 @@ def reset_password(token: str) -> str | Response:
         return redirect(url_for("main.index"))
     user = User.verify_reset_password_token(token)
     if user is None:
-        flash("That password reset link is invalid or has expired. Please request a new one.", "warning")
+        flash(_("That password reset link is invalid or has expired. Please request a new one."), "warning")
         return redirect(url_for("auth.reset_password_request"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
         lock_out_old_credentials(user)
         db.session.commit()
-        flash("Your password has been reset.", "success")
+        flash(_("Your password has been reset."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
 
@@ -138,8 +140,8 @@ def change_password() -> str | Response:
             # Every other device and the API token are logged out; this one stays.
             lock_out_old_credentials(current_user, keep_current=True)
             db.session.commit()
-            flash("Your password has been changed. Every other device has been logged out.", "success")
+            flash(_("Your password has been changed. Every other device has been logged out."), "success")
             return redirect(url_for("main.edit_profile"))
         note_wrong_password()
-        form.current_password.errors.append("Your current password is incorrect.")
-    return render_template("auth/change_password.html", title="Change Password", form=form)
+        form.current_password.errors.append(_("Your current password is incorrect."))
+    return render_template("auth/change_password.html", title=_("Change Password"), form=form)

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from flask import flash, redirect, request
 from flask.wrappers import Response
+from flask_babel import lazy_gettext as _l
 from flask_login import login_url
 
 from app.errors import problem_response, wants_json
 from app.extensions import login
 
-NOT_LOGGED_IN = "You are not logged in, or your session has ended: log in first."
+NOT_LOGGED_IN = _l("You are not logged in, or your session has ended: log in first.")
 
 
 @login.unauthorized_handler
 def unauthorized() -> Response:
     if wants_json():
         return problem_response(401, NOT_LOGGED_IN)
-    flash(login.login_message, login.login_message_category)
+    flash(str(login.login_message), login.login_message_category)
     return redirect(login_url(login.login_view, next_url=request.url))

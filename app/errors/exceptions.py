@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 
@@ -24,7 +25,7 @@ class ValidationError(AppError):
 
     status = 400
 
-    def __init__(self, message: str = "The request has invalid fields.", field: str | None = None,
+    def __init__(self, message: str = _l("The request has invalid fields."), field: str | None = None,
                  errors: dict[str, list[str]] | None = None, payload: dict[str, Any] | None = None) -> None:
         super().__init__(message, payload=payload)
         self.field = field

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 from flask.wrappers import Response
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -20,15 +21,15 @@ from app.extensions import db
 
 bp = Blueprint("errors", __name__)
 
-CSRF_MESSAGE = (
+CSRF_MESSAGE = _l(
     "This form has expired or did not come from this site, so it was not accepted. "
     "Please go back, reload the page and try again."
 )
-INTERNAL_MESSAGE = (
+INTERNAL_MESSAGE = _l(
     "Sorry, something went wrong on our side. The administrators have been notified. "
     "Please try again, and quote the request id if you contact us."
 )
-UNAVAILABLE_MESSAGE = "The service is temporarily unavailable. Please try again in a few seconds."
+UNAVAILABLE_MESSAGE = _l("The service is temporarily unavailable. Please try again in a few seconds.")
 
 # Carried through from the exception: Allow on 405, WWW-Authenticate on 401,
 # Retry-After on 429 and 503.

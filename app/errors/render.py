@@ -8,8 +8,8 @@ from typing import Any
 from flask import current_app, g, json, render_template, request
 from flask.wrappers import Response
 from flask_login import current_user
-from werkzeug.http import HTTP_STATUS_CODES
 
+from app.errors.titles import api_title, readable_detail, title_for
 from app.extensions import login
 from app.redact import safe_path
 from app.request_id import get_request_id
@@ -18,22 +18,32 @@ PROBLEM_JSON = "application/problem+json"
 _JSON_TYPES = ("application/json", PROBLEM_JSON)
 
 
+def is_api_path() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
 def wants_json() -> bool:
     """API paths always; otherwise only when the Accept header prefers JSON
     to HTML. Browsers and ``*/*`` (curl's default) get HTML."""
-    if request.path == "/api" or request.path.startswith("/api/"):
+    if is_api_path():
         return True
     accept = request.accept_mimetypes
     best = accept.best_match(("text/html", *_JSON_TYPES))
     return best in _JSON_TYPES and accept[best] > accept["text/html"]
 
 
+def _problem_title(status: int, title: str | None) -> str:
+    if is_api_path():
+        return api_title(status, title)
+    return str(title) if title is not None else title_for(status)
+
+
 def problem_document(status: int, detail: str, title: str | None = None, **extra: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "type": "about:blank",
-        "title": title or HTTP_STATUS_CODES.get(status, "Error"),
+        "title": _problem_title(status, title),
         "status": status,
-        "detail": detail,
+        "detail": str(detail),
         "instance": safe_path(),  # not the raw path: a reset token must not travel on in a document
         "request_id": get_request_id(),
     }
@@ -65,13 +75,13 @@ def render_error(status: int, detail: str, *, title: str | None = None, template
                  headers: dict[str, str] | None = None, errors: dict[str, list[str]] | None = None,
                  exc: BaseException | None = None, **extra: Any) -> Response:
     """One error response, as HTML or problem+json depending on the client."""
-    title = title or HTTP_STATUS_CODES.get(status, "Error")
     if wants_json():
         if exc is not None and current_app.debug:  # only a developer sees this
             extra["traceback"] = "".join(traceback.format_exception(exc))
         return problem_response(status, detail, title, headers=headers, errors=errors, **extra)
     _nav_user_is_safe()
-    html = render_template(template, status=status, title=title, detail=detail, errors=errors or {})
+    html = render_template(template, status=status, title=str(title) if title is not None else title_for(status),
+                           detail=readable_detail(status, detail), errors=errors or {})
     response = current_app.response_class(html, status=status, mimetype="text/html")
     response.headers.update(headers or {})
     return response

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, stream_with_context, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.errors import AppError
@@ -19,10 +20,11 @@ from app.models.tasks import COMPLETE
 
 bp = Blueprint("exports", __name__)
 
-UNAVAILABLE = "Exports are unavailable right now. Please try again in a few minutes."
-ALREADY = "Your posts are already being exported: the progress is at the top of the page."
-STARTED = "Your posts are being exported. You can keep using the site; the progress shows at the top of the page."
-EXPIRED = "This export has expired and was deleted. Export your posts again to get a new one."
+UNAVAILABLE = _l("Exports are unavailable right now. Please try again in a few minutes.")
+ALREADY = _l("Your posts are already being exported: the progress is at the top of the page.")
+STARTED = _l(
+    "Your posts are being exported. You can keep using the site; the progress shows at the top of the page.")
+EXPIRED = _l("This export has expired and was deleted. Export your posts again to get a new one.")
 
 
 @bp.app_template_global("server_time")
@@ -43,11 +45,11 @@ def export_posts() -> Response:
     try:
         start_export(current_user, link_base())
     except TaskAlreadyActive:
-        flash(ALREADY, "info")
+        flash(str(ALREADY), "info")
     except QueueUnavailable:
-        flash(UNAVAILABLE, "danger")
+        flash(str(UNAVAILABLE), "danger")
     else:
-        flash(STARTED, "info")
+        flash(str(STARTED), "info")
     return _back()
 
 

@@ -31,6 +31,10 @@ def select_language() -> str:
     languages = offered()
     if not has_request_context():
         return languages[0]
+    # The API answers in English, whoever asks: programs match on its words.
+    # Only a problem's title follows Accept-Language (app/errors/titles.py).
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return "en"
     # The user row is loaded for the page anyway: its choice costs no query.
     if current_user.is_authenticated and current_user.language in languages:
         return current_user.language
@@ -38,6 +42,17 @@ def select_language() -> str:
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or languages[0]
+
+
+def language_of(user: object | None, fallback: str | None = None) -> str:
+    """The language to write to ``user`` in away from their request (an
+    email from a background job): their saved choice, else ``fallback``
+    (the language of the request that asked), else the first offered."""
+    languages = offered()
+    saved = getattr(user, "language", None)
+    if saved in languages:
+        return str(saved)
+    return fallback if fallback in languages else languages[0]
 
 
 def page_language() -> dict[str, object]:
@@ -54,3 +69,6 @@ def init_app(app: Flask) -> None:
                    default_translation_directories=str(app.root_path + "/translations"))
     app.context_processor(page_language)
     app.add_template_filter(dates.when, "when")
+    from app.i18n.client import client_texts  # it reads the jobs' messages, which import this package
+
+    app.add_template_global(client_texts)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -20,7 +21,8 @@ def choose_language() -> Response:
     code = request.form.get("language", "")
     if code not in offered():
         known = ", ".join(f"{c} ({NAMES[c]})" for c in offered())
-        abort(400, description=f"Unknown language {code[:20]!r}: choose one of {known}.")
+        abort(400, description=_("Unknown language %(code)s: choose one of %(known)s.", code=repr(code[:20]),
+                                 known=known))
     if current_user.is_authenticated and current_user.language != code:
         current_user.language = code
         db.session.commit()

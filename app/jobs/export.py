@@ -13,9 +13,13 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from app.email import can_send, deliver, mail_to_console, make_message
 from app.extensions import db, mail
+from app.i18n import language_of
+from app.i18n.marker import N_
 from app.jobs import tasks
 from app.jobs.binding import QueueUnavailable, enqueue
 from app.jobs.runner import job
@@ -25,6 +29,7 @@ from app.models.tasks import COMPLETE
 
 NAME = "export_posts"
 DESCRIPTION = "Exporting your posts"
+FAILED = N_("The export failed. Please try again.")  # stored in English, shown translated (app/i18n/client.py)
 BATCH = 1000
 
 
@@ -67,7 +72,7 @@ def _write(job_id: str, seq: int, data: bytes) -> None:
     db.session.execute(sa.insert(ExportChunk).values(task_id=job_id, seq=seq, data=data))
 
 
-@job(NAME, on_failure=lambda job_id, exc: tasks.fail(job_id, "The export failed. Please try again."))
+@job(NAME, on_failure=lambda job_id, exc: tasks.fail(job_id, FAILED))
 def export_posts(job_id: str, base_url: str | None) -> None:
     task = db.session.get(Task, job_id)
     if task is None:  # removed before a worker got to it
@@ -115,15 +120,17 @@ def mail_export(job_id: str, export_id: str, base_url: str | None) -> None:
     if task is None or task.state != COMPLETE:
         return
     user = db.session.get(User, task.user_id)
-    if not can_send("[Microblog] Your posts", [user.email]):
+    with force_locale(language_of(user)):  # a job has no request: the owner's saved language
+        subject = _("[Microblog] Your posts")
+    if not can_send(subject, [user.email]):
         return
     link = external_url(base_url, "exports.download", task_id=export_id) if base_url else None
     attach = (task.result_size or 0) <= current_app.config["EXPORT_MAIL_MAX_BYTES"]
     context = {"username": user.username, "link": link, "attached": attach,
                "hours": current_app.config["EXPORT_KEEP_HOURS"]}
-    msg = make_message("[Microblog] Your posts", [user.email],
-                       render_template("email/export_posts.txt", **context),
-                       render_template("email/export_posts.html", **context))
+    with force_locale(language_of(user)):
+        msg = make_message(subject, [user.email], render_template("email/export_posts.txt", **context),
+                           render_template("email/export_posts.html", **context))
     if attach:
         msg.attach("posts.json", "application/json", export_bytes(export_id))
     if mail_to_console(current_app):

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.i18n.marker import N_
 from app.jobs.binding import jobs
 from app.jobs.queue import storage_errors
 from app.models import Task, utcnow
@@ -17,8 +18,8 @@ from app.models.tasks import ACTIVE_STATES, COMPLETE, FAILED, QUEUED, RUNNING
 from app.notifications.service import notify
 
 PROGRESS = "task_progress"  # the notification's name, as in the Mega-Tutorial
-STOPPED = "The worker stopped while running this task."
-LOST = "The task was lost from the queue before a worker started it."
+STOPPED = N_("The worker stopped while running this task.")
+LOST = N_("The task was lost from the queue before a worker started it.")
 
 
 class TaskAlreadyActive(Exception):

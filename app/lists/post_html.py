@@ -12,10 +12,35 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
     from app.lists.rows import PostRow
+
+
+class Labels:
+    """A page's words around its posts, translated once per page rather than
+    once per post: each is a whole sentence with %(...)s places for the HTML
+    it wraps (never fragments glued together), escaped once here."""
+
+    def __init__(self) -> None:
+        # TRANSLATORS: the line above a post: "alice said May 3, 2026, 2:07 PM".
+        self.said = str(escape(_("%(author)s said %(time)s")))
+        self.edited = str(escape(_("edited %(time)s")))
+        self.replying_to = str(escape(_("replying to @%(username)s")))
+        self.replying_to_deleted = str(escape(_("replying to a deleted post")))
+        self.like, self.unlike = str(escape(_("Like"))), str(escape(_("Unlike")))
+        self.reply, self.edit, self.delete = str(escape(_("Reply"))), str(escape(_("Edit"))), str(escape(_("Delete")))
+        self._likes: dict[int, str] = {}
+
+    def likes(self, count: int) -> str:
+        """"1 like", "2 likes": each count translated once a page."""
+        text = self._likes.get(count)
+        if text is None:
+            text = self._likes[count] = str(escape(ngettext("%(num)d like", "%(num)d likes", count)))
+        return text
 
 
 def hidden_fields(csrf_token: str, back: str) -> str:
@@ -24,50 +49,53 @@ def hidden_fields(csrf_token: str, back: str) -> str:
             f'<input type="hidden" name="next" value="{escape(back)}">')
 
 
-def _actions(row: PostRow, hidden: str, delete_next: str) -> str:
+def _actions(row: PostRow, hidden: str, delete_next: str, words: Labels) -> str:
     """Like/Unlike (a form: it works without JavaScript), the like count,
     Reply, and Edit and Delete on your own posts."""
-    url, likes = row.url, row.likes
-    action, label, pressed = ("unlike", "Unlike", "true") if row.liked else ("like", "Like", "false")
+    url = row.url
+    action, label, pressed = ("unlike", words.unlike, "true") if row.liked else ("like", words.like, "false")
     html = (
         '<div class="post-actions small d-flex gap-3 align-items-center">'
         f'<form class="like-form" method="post" action="{url}/{action}">{hidden}'
         f'<button type="submit" class="btn btn-link btn-sm p-0 like-button" aria-pressed="{pressed}">{label}</button>'
-        f'</form><a class="like-count" href="{url}/likes">{likes} like{"" if likes == 1 else "s"}</a>'
-        f'<a class="reply-action" href="{url}#reply">Reply</a>'
+        f'</form><a class="like-count" href="{url}/likes">{words.likes(row.likes)}</a>'
+        f'<a class="reply-action" href="{url}#reply">{words.reply}</a>'
     )
     if row.editable:
-        html += f'<a class="edit-action" href="{url}/edit">Edit</a>'
+        html += f'<a class="edit-action" href="{url}/edit">{words.edit}</a>'
     if row.mine:
-        html += f'<a class="delete-action" href="{url}/delete?next={delete_next}">Delete</a>'
+        html += f'<a class="delete-action" href="{url}/delete?next={delete_next}">{words.delete}</a>'
     return html + "</div>"
 
 
-def _reply_line(row: PostRow) -> str:
+def _reply_line(row: PostRow, words: Labels) -> str:
     if row.reply_url is not None:
-        link = f'<a href="{row.reply_url}">replying to @{escape(row.reply_name)}</a>'
-        return f'<div class="small reply-line">{link}</div>'
+        text = words.replying_to % {"username": escape(row.reply_name)}
+        return f'<div class="small reply-line"><a href="{row.reply_url}">{text}</a></div>'
     if row.reply_deleted:
-        return '<div class="small reply-line text-body-secondary">replying to a deleted post</div>'
+        return f'<div class="small reply-line text-body-secondary">{words.replying_to_deleted}</div>'
     return ""
 
 
-def article(row: PostRow, hidden: str, delete_next: str) -> Markup:
+def article(row: PostRow, hidden: str, delete_next: str, words: Labels) -> Markup:
     """The whole post: avatar, author, its time linking to its page, "edited",
     the reply line, the body and the actions."""
     author, author_url = escape(row.author), row.author_url
     edited = ""
     if row.edited_iso is not None:
         when = f'<time datetime="{row.edited_iso}">{row.edited_time}</time>'
-        edited = f' · <span class="post-edited">edited {when}</span>'
+        edited = f' · <span class="post-edited">{words.edited % {"time": when}}</span>'
+    # The name in a span of its own: its popup (js/popups.js) goes into the
+    # name's parent, and Tab must reach it before the time's link.
+    said = words.said % {
+        "author": f'<span class="post-author"><a class="user-popup" href="{author_url}">{author}</a></span>',
+        "time": f'<a class="post-link" href="{row.url}"><time datetime="{row.iso_time}">{row.time}</time></a>',
+    }
     return Markup(
         f'<article class="d-flex gap-3 py-2 border-bottom post" id="post-{row.id}">'
         f'<a href="{author_url}"><img class="avatar" src="{row.avatar}" width="36" height="36" alt=""></a>'
-        '<div class="flex-grow-1"><div class="small text-body-secondary">'
-        # The name in a span of its own: its popup (js/popups.js) goes into the
-        # name's parent, and Tab must reach it before the time's link.
-        f'<span class="post-author"><a class="user-popup" href="{author_url}">{author}</a></span> said '
-        f'<a class="post-link" href="{row.url}"><time datetime="{row.iso_time}">{row.time}</time></a>{edited}</div>'
-        f'{_reply_line(row)}<div class="post-body">{escape(row.body)}</div>{_actions(row, hidden, delete_next)}'
+        f'<div class="flex-grow-1"><div class="small text-body-secondary">{said}{edited}</div>'
+        f'{_reply_line(row, words)}<div class="post-body">{escape(row.body)}</div>'
+        f'{_actions(row, hidden, delete_next, words)}'
         "</div></article>\n"
     )

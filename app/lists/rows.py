@@ -91,6 +91,7 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
     if request.method == "GET":
         back = request.full_path if request.query_string else request.path
     hidden, delete_next = html.hidden_fields(generate_csrf(), back), quote(back, safe="/")
+    words = html.Labels()
     rows = []
     for index, post in enumerate(posts):
         author, reply_to, edited = post.author, post.reply_to_user, post.edited
@@ -109,7 +110,7 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
             reply_name=reply_name, reply_url=reply_url, reply_deleted=reply_deleted, edited_iso=edited_iso,
             edited_time=edited_time, mine=mine, editable=editable, html=Markup(""),
         )
-        rows.append(row._replace(html=html.article(row, hidden, delete_next)))
+        rows.append(row._replace(html=html.article(row, hidden, delete_next, words)))
     return rows
 
 

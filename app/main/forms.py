@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flask import request
-from wtforms import PasswordField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length, ValidationError
+from flask_babel import lazy_gettext as _l
+from wtforms import PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, ValidationError
 
 from app.accounts import (
     EMAIL_RULES,
@@ -13,26 +14,37 @@ from app.accounts import (
     email_taken,
     username_taken,
 )
-from app.forms import WebForm
+from app.forms import WebForm, length
 from app.limits import note_wrong_password
 from app.models import User
 
-NEEDS_PASSWORD = "Enter your current password to change your email address."
-WRONG_PASSWORD = "Your current password is incorrect."
+
+def languages() -> list[tuple[str, str]]:
+    from app.i18n import NAMES, offered  # noqa: PLC0415 (app.i18n imports the models' package)
+
+    return [(code, NAMES.get(code, code)) for code in offered()]
+
+NEEDS_PASSWORD = _l("Enter your current password to change your email address.")
+WRONG_PASSWORD = _l("Your current password is incorrect.")
 
 
 class EditProfileForm(WebForm):
-    username = StringField("Username", validators=USERNAME_RULES, render_kw={"autocomplete": "username"})
-    email = StringField("Email", validators=EMAIL_RULES, render_kw={"autocomplete": "email"})
-    about_me = TextAreaField("About me", validators=[Length(max=140)])
+    username = StringField(_l("Username"), validators=USERNAME_RULES, render_kw={"autocomplete": "username"})
+    email = StringField(_l("Email"), validators=EMAIL_RULES, render_kw={"autocomplete": "email"})
+    about_me = TextAreaField(_l("About me"), validators=[length(max=140)])
+    # "" is no saved choice: the browser's languages decide (app/i18n).
+    language = SelectField(_l("Language"), validate_choice=False)
     # No Optional(): it would stop the chain before validate_current_password.
-    current_password = PasswordField("Current password (needed only to change your email)",
-                                     validators=[Length(max=128)], render_kw={"autocomplete": "current-password"})
-    submit = SubmitField("Submit")
+    current_password = PasswordField(_l("Current password (needed only to change your email)"),
+                                     validators=[length(max=128)], render_kw={"autocomplete": "current-password"})
+    submit = SubmitField(_l("Submit"))
 
     def __init__(self, user: User, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.language.choices = [("", str(_l("As my browser asks")))] + languages()
+        self.language.validators = [AnyOf([code for code, _name in self.language.choices],
+                                          message=_l("Choose one of the languages offered."))]
         # A post without the field at all (a script) leaves the address as it is.
         if request.method == "POST" and "email" not in request.form:
             self.email.data = user.email

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -54,11 +55,11 @@ def index() -> str | Response:
     form = PostForm()
     if form.validate_on_submit():
         publish(current_user, form.post.data)
-        flash("Your post is now live!", "success")
+        flash(_("Your post is now live!"), "success")
         return redirect(url_for("main.index"))
     page = page_number()
     posts = FEED.page(page, current_user.id, feed_user=current_user.id)
-    return render_template("main/index.html", title="Home", form=form, posts=posts,
+    return render_template("main/index.html", title=_("Home"), form=form, posts=posts,
                            rows=post_rows(posts.items, current_user.id),
                            endpoint="main.index")
 
@@ -68,7 +69,7 @@ def index() -> str | Response:
 def explore() -> str:
     page = page_number()
     posts = EXPLORE.page(page, current_user.id)
-    return render_template("main/index.html", title="Explore", posts=posts, top_tags=top_tags(),
+    return render_template("main/index.html", title=_("Explore"), posts=posts, top_tags=top_tags(),
                            rows=post_rows(posts.items, current_user.id), endpoint="main.explore")
 
 
@@ -105,6 +106,8 @@ def edit_profile() -> str | Response:
         current_user.username = form.username.data
         current_user.email = form.email.data
         current_user.about_me = form.about_me.data
+        if "language" in request.form:  # the field is there only when there is a choice
+            current_user.language = form.language.data or None
         try:
             commit_account()
         except DuplicateAccount as dup:
@@ -115,13 +118,14 @@ def edit_profile() -> str | Response:
                 notify_email_changed(current_user.username, old_email, current_user.email)
             if current_user.username != old_username:
                 content.rename_mentions(current_user.id)
-            flash("Your changes have been saved.", "success")
+            flash(_("Your changes have been saved."), "success")
             return redirect(url_for("main.edit_profile"))
     elif request.method == "GET":
         form.username.data = current_user.username
         form.email.data = current_user.email
         form.about_me.data = current_user.about_me
-    return render_template("main/edit_profile.html", title="Edit Profile", form=form)
+        form.language.data = current_user.language or ""
+    return render_template("main/edit_profile.html", title=_("Edit Profile"), form=form)
 
 
 def _follow_action(username: str, follow: bool) -> Response:
@@ -132,7 +136,7 @@ def _follow_action(username: str, follow: bool) -> Response:
     if target is None:
         abort(404)
     if target.id == current_user.id:
-        flash("You cannot follow or unfollow yourself.", "warning")
+        flash(_("You cannot follow or unfollow yourself."), "warning")
     else:
         (current_user.follow if follow else current_user.unfollow)(target)
         try:
@@ -141,9 +145,9 @@ def _follow_action(username: str, follow: bool) -> Response:
             # A double click raced us to the same row: the follow stands.
             db.session.rollback()
         if follow:
-            flash(f"You are following {target.username}!", "success")
+            flash(_("You are following %(username)s!", username=target.username), "success")
         else:
-            flash(f"You are not following {target.username}.", "info")
+            flash(_("You are not following %(username)s.", username=target.username), "info")
     return redirect(url_for("main.user", username=target.username))
 
 

@@ -1,10 +1,10 @@
 """The message form."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
-from app.forms import WebForm
+from app.forms import WebForm, length, required
 
 
 def _trimmed(value: str | None) -> str | None:
@@ -13,5 +13,5 @@ def _trimmed(value: str | None) -> str | None:
 
 class MessageForm(WebForm):
     # The posts' rule, on the trimmed text: 1 to 140 characters.
-    message = TextAreaField("Message", filters=[_trimmed], validators=[DataRequired(), Length(min=1, max=140)])
-    submit = SubmitField("Send")
+    message = TextAreaField(_l("Message"), filters=[_trimmed], validators=[required(), length(min=1, max=140)])
+    submit = SubmitField(_l("Send"))

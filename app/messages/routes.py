@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from limits import parse_many
 from werkzeug.wrappers import Response
 
 from app.extensions import db
-from app.limits import describe, wait_words
+from app.limits import describe_all, wait_words
 from app.lists import message_rows, page_number, paginate
 from app.messages.forms import MessageForm
 from app.messages.service import LIMITED, inbox, mark_read, may_send, send_message, send_wait
@@ -17,7 +17,7 @@ bp = Blueprint("messages", __name__)
 
 
 def limit_words() -> str:
-    return " and ".join(describe(item) for item in parse_many(current_app.config["MESSAGE_LIMIT"]))
+    return describe_all(current_app.config["MESSAGE_LIMIT"])
 
 
 @bp.route("/send_message/<recipient>", methods=["GET", "POST"])
@@ -29,14 +29,14 @@ def send(recipient: str) -> str | Response | tuple[str, int]:
         if not may_send(current_user):
             # The text stays in the form, and the page says why.
             found = send_wait(current_user)
-            wait = wait_words(found[0]) if found else "a second"
-            form.message.errors.append(LIMITED.format(limit=limit_words(), wait=wait))
-            return render_template("messages/send.html", title="Send Message", form=form, recipient=user), 429
+            wait = wait_words(found[0] if found else 1)
+            form.message.errors.append(LIMITED % {"limit": limit_words(), "wait": wait})
+            return render_template("messages/send.html", title=_("Send Message"), form=form, recipient=user), 429
         send_message(current_user, user, form.message.data)
-        flash("Your message has been sent.", "success")
+        flash(_("Your message has been sent."), "success")
         return redirect(url_for("main.user", username=user.username))
     status = 400 if form.is_submitted() else 200
-    return render_template("messages/send.html", title="Send Message", form=form, recipient=user), status
+    return render_template("messages/send.html", title=_("Send Message"), form=form, recipient=user), status
 
 
 @bp.route("/messages")
@@ -47,5 +47,5 @@ def messages() -> str:
     # either on this page or still unread: never read unseen.
     mark_read(current_user)
     listed = paginate(inbox(current_user), page)
-    return render_template("messages/messages.html", title="Messages", messages=listed,
+    return render_template("messages/messages.html", title=_("Messages"), messages=listed,
                            rows=message_rows(listed.items), endpoint="messages.messages")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from limits import RateLimitItem
 
 from app.extensions import db
@@ -13,7 +14,7 @@ from app.notifications import notify
 from app.observability.metrics import MESSAGES_SENT
 
 UNREAD = "unread_message_count"  # the notification the navbar badge follows
-LIMITED = "You are sending messages too fast: at most {limit}. Please send it again in {wait}."
+LIMITED = _l("You are sending messages too fast: at most %(limit)s. Please send it again in %(wait)s.")
 
 
 SCOPE = "message"

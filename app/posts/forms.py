@@ -2,24 +2,24 @@
 (the API's post fields use them too)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
-from app.forms import WebForm
+from app.forms import WebForm, length, required
 
-POST_RULES = [DataRequired(), Length(min=1, max=140)]
+POST_RULES = [required(), length(min=1, max=140)]
 
 
 class PostForm(WebForm):
-    post = TextAreaField("Say something", validators=POST_RULES)
-    submit = SubmitField("Submit")
+    post = TextAreaField(_l("Say something"), validators=POST_RULES)
+    submit = SubmitField(_l("Submit"))
 
 
 class ReplyForm(WebForm):
-    post = TextAreaField("Your reply", validators=POST_RULES)
-    submit = SubmitField("Reply")
+    post = TextAreaField(_l("Your reply"), validators=POST_RULES)
+    submit = SubmitField(_l("Reply"))
 
 
 class EditPostForm(WebForm):
-    post = TextAreaField("Your post", validators=POST_RULES)
-    submit = SubmitField("Save")
+    post = TextAreaField(_l("Your post"), validators=POST_RULES)
+    submit = SubmitField(_l("Save"))

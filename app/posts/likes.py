@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -18,7 +19,7 @@ from app.models import Post, PostLike, User, utcnow
 from app.models.base import MAX_ID
 from app.observability.metrics import POST_ACTIONS
 
-NO_POST = "There is no post with id {id}: it may have been deleted."
+NO_POST = _l("There is no post with id %(id)s: it may have been deleted.")
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
@@ -53,7 +54,7 @@ def set_like(user: User, post_id: int, liked: bool) -> LikeState:
     """Make ``user`` like (or not) ``post_id``; liking twice is liking once."""
     count = _count(post_id)
     if count is None:
-        raise NotFoundError(NO_POST.format(id=post_id))
+        raise NotFoundError(NO_POST % {"id": post_id})
     try:
         change = _insert_like(user.id, post_id) if liked else -_delete_like(user.id, post_id)
         if change:
@@ -65,9 +66,9 @@ def set_like(user: User, post_id: int, liked: bool) -> LikeState:
         db.session.commit()
     except IntegrityError:  # the post was deleted between the lookup and the insert
         db.session.rollback()
-        raise NotFoundError(NO_POST.format(id=post_id)) from None
+        raise NotFoundError(NO_POST % {"id": post_id}) from None
     if count is None:
-        raise NotFoundError(NO_POST.format(id=post_id))
+        raise NotFoundError(NO_POST % {"id": post_id})
     if change:
         POST_ACTIONS.labels("liked" if liked else "unliked").inc()
     return LikeState(liked, count)

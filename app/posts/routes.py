@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -37,7 +38,8 @@ def _thread_page(id: int, form: ReplyForm) -> str:
     rows = post_rows(chain, current_user.id)
     earlier = chain[0].in_reply_to_id  # set only when the chain was cut at MAX_ANCESTORS
     return render_template(
-        "posts/thread.html", title=f"Post by {chain[-1].author.username}", post=rows[-1], ancestors=rows[:-1],
+        "posts/thread.html", title=_("Post by %(username)s", username=chain[-1].author.username), post=rows[-1],
+        ancestors=rows[:-1],
         earlier_url=url_for("posts.thread", id=earlier) if earlier is not None else None, form=form,
         posts=replies, reply_rows=post_rows(replies.items, current_user.id), endpoint="posts.thread",
         pager_args={"id": id},
@@ -62,9 +64,9 @@ def reply(id: int) -> str | Response | tuple[str, int]:
     except service.ReplyTargetGone as gone:
         # Keep what they wrote: offer it as a new post instead.
         keep = PostForm(formdata=None, data={"post": form.post.data})
-        return render_template("posts/reply_gone.html", title="Reply not posted", message=gone.message,
+        return render_template("posts/reply_gone.html", title=_("Reply not posted"), message=gone.message,
                                form=keep), 404
-    flash("Your reply is now live!", "success")
+    flash(_("Your reply is now live!"), "success")
     return redirect(url_for("posts.thread", id=post.id))
 
 
@@ -76,11 +78,11 @@ def edit(id: int) -> str | Response:
     form = EditPostForm()
     if form.validate_on_submit():
         service.edit(post, current_user, form.post.data)
-        flash("Your post has been updated.", "success")
+        flash(_("Your post has been updated."), "success")
         return redirect(url_for("posts.thread", id=id))
     if request.method == "GET":
         form.post.data = post.body
-    return render_template("posts/edit.html", title="Edit post", form=form, post=post,
+    return render_template("posts/edit.html", title=_("Edit post"), form=form, post=post,
                            deadline=service.edit_deadline(post))
 
 
@@ -92,14 +94,14 @@ def delete(id: int) -> str | Response:
     form = EmptyForm()
     if form.validate_on_submit():
         service.delete(post, current_user)
-        flash("Your post has been deleted.", "success")
+        flash(_("Your post has been deleted."), "success")
         own_page = url_for("posts.thread", id=id)
         target = safe_next(request.form.get("next"))
         if target is None or target.split("?")[0].startswith(own_page):  # that page is gone now
             target = url_for("main.user", username=current_user.username)
         return redirect(target)
     rows = post_rows(queries.one(id, current_user.id), current_user.id)
-    return render_template("posts/delete.html", title="Delete post", form=form, rows=rows,
+    return render_template("posts/delete.html", title=_("Delete post"), form=form, rows=rows,
                            next=safe_next(request.args.get("next")) or "")
 
 
@@ -133,5 +135,5 @@ def liked_by(id: int) -> str:
         abort(404)
     page = page_number()
     people = paginate(queries.likers(id), page)
-    return render_template("posts/likes.html", title="Likes", rows=rows, people=people, posts=people,
-                           endpoint="posts.liked_by", pager_args={"id": id}, noun="people")
+    return render_template("posts/likes.html", title=_("Likes"), rows=rows, people=people, posts=people,
+                           endpoint="posts.liked_by", pager_args={"id": id})

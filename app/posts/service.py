@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import AuthorizationError, NotFoundError
@@ -17,10 +19,10 @@ from app.observability.metrics import POST_ACTIONS, POSTS_CREATED
 from app.posts import content
 
 REPLY = "new_reply"  # the notification the answered author's pages pick up
-NOT_YOURS_EDIT = "You can only edit your own posts."
-NOT_YOURS_DELETE = "You can only delete your own posts."
-GONE = "This post has been deleted."
-REPLY_TARGET_GONE = "The post you are replying to has been deleted, so your reply was not posted."
+NOT_YOURS_EDIT = _l("You can only edit your own posts.")
+NOT_YOURS_DELETE = _l("You can only delete your own posts.")
+GONE = _l("This post has been deleted.")
+REPLY_TARGET_GONE = _l("The post you are replying to has been deleted, so your reply was not posted.")
 
 
 class ReplyTargetGone(NotFoundError):
@@ -49,8 +51,8 @@ def editable(post: Post, user: User, now: datetime | None = None) -> bool:
 
 def too_late_message() -> str:
     minutes = edit_minutes()
-    return (f"Posts can be edited for {minutes} minute{'' if minutes == 1 else 's'} after posting, "
-            "and this one can no longer be.")
+    return ngettext("Posts can be edited for %(num)d minute after posting, and this one can no longer be.",
+                    "Posts can be edited for %(num)d minutes after posting, and this one can no longer be.", minutes)
 
 
 def publish(author: User, body: str, in_reply_to: int | None = None) -> Post:

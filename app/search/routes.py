@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask.blueprints import BlueprintSetupState
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.lists import Page, page_number, post_rows
@@ -33,6 +34,6 @@ def search() -> str:
     people = search_people(people_text(text)) if page == 1 else []
     posts, bodies = as_listed(hits.items, current_user.id)
     rows = post_rows(posts, current_user.id, bodies)
-    return render_template("search/search.html", title="Search" if not text else f"Search: {text}", q=text,
-                           terms=terms, people=people, posts=hits, rows=rows, endpoint="search.search",
-                           pager_args={"q": text})
+    title = _("Search") if not text else _("Search: %(query)s", query=text)
+    return render_template("search/search.html", title=title, q=text, terms=terms, people=people, posts=hits,
+                           rows=rows, endpoint="search.search", pager_args={"q": text})

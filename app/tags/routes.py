@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.lists import NEWEST, PostList, page_number, post_rows
@@ -41,5 +42,5 @@ def mentions() -> str:
     """The posts that mention you, newest first."""
     page = page_number()
     posts = MENTIONING.page(page, current_user.id, mentioned_id=current_user.id)
-    return render_template("tags/mentions.html", title="Mentions", posts=posts,
+    return render_template("tags/mentions.html", title=_("Mentions"), posts=posts,
                            rows=post_rows(posts.items, current_user.id), endpoint="tags.mentions")

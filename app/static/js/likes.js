@@ -5,15 +5,17 @@
 (function () {
   "use strict";
 
+  var text = window.microblogText;
+
   function plural(count) {
-    return count + (count === 1 ? " like" : " likes");
+    return text.plural("likes", count, "{n} like", "{n} likes");
   }
 
   function show(form, state) {
     var button = form.querySelector(".like-button");
     var count = form.parentElement.querySelector(".like-count");
     form.action = state.action;
-    button.textContent = state.liked ? "Unlike" : "Like";
+    button.textContent = state.liked ? text.get("unlike", "Unlike") : text.get("like", "Like");
     button.setAttribute("aria-pressed", state.liked ? "true" : "false");
     if (count) {
       count.textContent = plural(state.likes);

@@ -13,10 +13,11 @@
   var root = box.dataset.root || "";
 
   var element = notifications.element;
+  var text = window.microblogText;
 
   // One alert per post and kind: "new_reply" (app/posts/service.py) and
   // "new_mention" (app/posts/content.py) both carry the post's id and who wrote it.
-  function show(kind, text, linkText) {
+  function show(kind, sentence, linkText) {
     return function (data, item) {
       var id = kind + "-alert-" + (data && data.post_id);
       if (!data || item.timestamp <= pageTime || document.getElementById(id)) {
@@ -25,13 +26,13 @@
       var alert = element("div", "alert alert-info alert-dismissible " + kind + "-alert");
       alert.setAttribute("role", "status");
       alert.id = id;
-      alert.appendChild(element("span", null, data.from + text));
+      alert.appendChild(element("span", null, text.format(sentence, {name: data.from}) + " "));
       var link = element("a", "alert-link", linkText);
       link.href = root + "/post/" + encodeURIComponent(data.post_id);
       alert.appendChild(link);
       var close = element("button", "btn-close");
       close.type = "button";
-      close.setAttribute("aria-label", "Close");
+      close.setAttribute("aria-label", text.get("close", "Close"));
       close.addEventListener("click", function () {
         alert.remove();
       });
@@ -40,6 +41,8 @@
     };
   }
 
-  notifications.handlers.new_reply = show("reply", " replied to your post. ", "See the reply");
-  notifications.handlers.new_mention = show("mention", " mentioned you. ", "See the post");
+  notifications.handlers.new_reply = show("reply", text.get("replied", "{name} replied to your post."),
+                                          text.get("see_reply", "See the reply"));
+  notifications.handlers.new_mention = show("mention", text.get("mentioned", "{name} mentioned you."),
+                                            text.get("see_post", "See the post"));
 })();

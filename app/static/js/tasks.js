@@ -9,6 +9,8 @@
     return;
   }
   var element = notifications.element;
+  var text = window.microblogText;
+  var errors = text.get("errors", {});
   var stuckMs = (parseFloat(box.dataset.stuckSeconds) || 120) * 1000;
   var keepMs = (parseFloat(box.dataset.keepHours) || 24) * 3600 * 1000;
   var root = box.dataset.root || "";  // the site's path prefix, behind a proxy that sets one
@@ -45,7 +47,7 @@
   function progressBar(percent) {
     var outer = element("div", "progress mt-2");
     outer.setAttribute("role", "progressbar");
-    outer.setAttribute("aria-label", "Progress");
+    outer.setAttribute("aria-label", text.get("progress", "Progress"));
     outer.setAttribute("aria-valuemin", "0");
     outer.setAttribute("aria-valuemax", "100");
     outer.setAttribute("aria-valuenow", String(percent));
@@ -67,7 +69,7 @@
       copy.value = token.value;
       form.appendChild(copy);
     }
-    form.appendChild(element("button", "btn btn-sm btn-outline-danger ms-2", "Try again"));
+    form.appendChild(element("button", "btn btn-sm btn-outline-danger ms-2", text.get("try_again", "Try again")));
     return form;
   }
 
@@ -89,7 +91,7 @@
     // whatever the server has yet to notice.
     if (state === "running" && age > stuckMs) {
       state = "failed";
-      task.error = "The worker stopped while running this task.";
+      task.error = "The worker stopped while running this task.";  // app/jobs/tasks.py STOPPED, translated below
     } else if (state === "running") {
       // A dead worker sends no more news, so no later poll would redraw
       // this: look again once it has been silent too long (a report in
@@ -98,28 +100,34 @@
         render(task, item);
       }, stuckMs - age + 1000);
     }
+    // The export's words come translated; another task's, from its English description.
+    var isExport = task.name === "export_posts" && text.get("export_done");
     var kind = {queued: "info", running: "info", complete: "success", failed: "danger"}[state] || "info";
     var alert = element("div", "alert alert-" + kind + " task-alert");
     alert.setAttribute("role", "status");
     alert.id = "task-" + task.task_id;
     if (state === "queued" || state === "running") {
-      alert.appendChild(element("span", null, task.description + (state === "queued" ? ": waiting for a worker…" : "…")));
+      alert.appendChild(element("span", null, isExport ? text.get(state === "queued" ? "export_waiting" : "export_running")
+        : task.description + (state === "queued" ? ": waiting for a worker…" : "…")));
       alert.appendChild(progressBar(task.progress));
     } else {
       if (state === "complete") {
-        alert.appendChild(element("span", null, task.description.replace(/^Exporting/, "Exported") + ": done. "));
+        alert.appendChild(element("span", null, (isExport ? text.get("export_done")
+          : task.description.replace(/^Exporting/, "Exported") + ": done.") + " "));
         if (task.result_url) {
-          var link = element("a", "alert-link", "Download the file");
+          var link = element("a", "alert-link", text.get("download", "Download the file"));
           link.href = root + task.result_url;
           alert.appendChild(link);
         }
       } else {
-        alert.appendChild(element("span", null, "The task failed: " + (task.error || "unknown error") + " "));
+        var reason = task.error ? errors[task.error] || task.error : text.get("unknown_error", "unknown error");
+        alert.appendChild(element("span", null, text.format(text.get("task_failed", "The task failed: {reason}"),
+                                                            {reason: reason}) + " "));
         alert.appendChild(retryForm());
       }
       var close = element("button", "btn-close float-end");
       close.type = "button";
-      close.setAttribute("aria-label", "Dismiss");
+      close.setAttribute("aria-label", text.get("dismiss", "Dismiss"));
       close.addEventListener("click", function () {
         dismiss(task.task_id);
       });

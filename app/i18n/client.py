@@ -1,0 +1,52 @@
+"""The words the page scripts (static/js/*.js) write, in the page's language.
+
+Scripts cannot call gettext: base.html hands them these strings as a JSON
+data block (``<script type="application/json">``, which the CSP allows
+because it never runs). Placeholders are ``{name}``; plurals are the forms
+for Intl.PluralRules' "one" and "other", which is every form English,
+Spanish, German and French have.
+"""
+from __future__ import annotations
+
+from flask_babel import get_translations, ngettext
+from flask_babel import gettext as _
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
+
+from app.jobs.export import FAILED as EXPORT_FAILED
+from app.jobs.tasks import LOST, STOPPED
+
+# Built once per loaded catalogue, not per page: a catalogue object lives as
+# long as the process keeps it (a test that loads new ones gets new objects).
+# The catalogue is kept beside its JSON so that its id() cannot be reused.
+_built: dict[int, tuple[object, Markup]] = {}
+
+
+def _plural(singular: str, plural: str) -> dict[str, str]:
+    return {"one": ngettext(singular, plural, 1).replace("1", "{n}", 1),
+            "other": ngettext(singular, plural, 2).replace("2", "{n}", 1)}
+
+
+def _texts() -> dict[str, object]:
+    return {
+        "like": _("Like"), "unlike": _("Unlike"), "likes": _plural("%(num)d like", "%(num)d likes"),
+        "close": _("Close"), "dismiss": _("Dismiss"), "progress": _("Progress"), "try_again": _("Try again"),
+        "replied": _("%(username)s replied to your post.", username="{name}"), "see_reply": _("See the reply"),
+        "mentioned": _("%(username)s mentioned you.", username="{name}"), "see_post": _("See the post"),
+        "export_waiting": _("Exporting your posts: waiting for a worker…"),
+        "export_running": _("Exporting your posts…"), "export_done": _("Exported your posts: done."),
+        "download": _("Download the file"), "task_failed": _("The task failed: %(reason)s", reason="{reason}"),
+        "unknown_error": _("unknown error"),
+        # A task's failure is stored in English (marked with N_ where it is
+        # written); these are the ones the app writes.
+        "errors": {text: _(text) for text in (STOPPED, LOST, EXPORT_FAILED)},
+    }
+
+
+def client_texts() -> Markup:
+    """The JSON for the page's data block, escaped for HTML (no ``</script>`` can end it early)."""
+    translations = get_translations()
+    built = _built.get(id(translations))
+    if built is None or built[0] is not translations:
+        built = _built[id(translations)] = (translations, Markup(htmlsafe_json_dumps(_texts())))
+    return built[1]
