@@ -107,7 +107,7 @@ def record(app: Flask, smtp, tmp_path: Path, stand_in) -> Record:  # type: ignor
     _post_form(browser, "/index", post="my first post")
     for page in ("/index", "/explore", "/user/susan", "/edit_profile"):
         assert browser.get(page).status_code == 200
-    _post_form(browser, "/edit_profile", username="susan", about_me="about me")
+    _post_form(browser, "/edit_profile", username="susan", about_me="about me", language="en")
     keep_cookies()
 
     # Translate a post (the provider's API key goes to it, and nowhere else), once with the provider failing.
