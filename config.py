@@ -136,6 +136,17 @@ class Config:
     # Circuit breaker for the mail server.
     SMTP_BREAKER_FAILURES = env_int("SMTP_BREAKER_FAILURES", 3)
     SMTP_BREAKER_RESET = env_float("SMTP_BREAKER_RESET", 60)
+    # Translating posts (app/translate/): "" (no provider: no Translate link,
+    # POST /translate answers 503) or "libretranslate".
+    TRANSLATOR = (os.environ.get("TRANSLATOR") or "").strip().lower()
+    LIBRETRANSLATE_URL = (os.environ.get("LIBRETRANSLATE_URL") or "").strip().rstrip("/")
+    LIBRETRANSLATE_API_KEY = os.environ.get("LIBRETRANSLATE_API_KEY") or ""  # a secret: never logged
+    TRANSLATE_TIMEOUT = env_float("TRANSLATE_TIMEOUT", 5)  # seconds for a whole call, answer included
+    # Its circuit breaker: after this many failures in a row, no call for TRANSLATE_BREAKER_RESET seconds.
+    TRANSLATE_BREAKER_FAILURES = env_int("TRANSLATE_BREAKER_FAILURES", 5)
+    TRANSLATE_BREAKER_RESET = env_float("TRANSLATE_BREAKER_RESET", 60)
+    # Translations asked for per account (cached answers included).
+    TRANSLATE_LIMIT = os.environ.get("TRANSLATE_LIMIT") or "30 per minute;300 per hour"
     PROFILING_ENABLED = env_bool("PROFILING_ENABLED")
     # Behind a reverse proxy: how many proxies' X-Forwarded-* headers to trust (0: none).
     PROXY_FIX_HOPS = env_int("PROXY_FIX_HOPS", 0)

@@ -12,7 +12,7 @@ from flask import Flask
 # checks, which read the job queue, while the jobs import observability's
 # metrics. Loaded in this order, each finds the other complete.
 import app.observability  # noqa: F401, I001
-from app import avatars, i18n, jobs, limits, links, observability, request_id, security
+from app import avatars, i18n, jobs, limits, links, observability, request_id, security, translate
 from app.extensions import bootstrap, csrf, db, login, mail, migrate
 from app.observability.logs import is_server_process
 from config import Config
@@ -33,6 +33,7 @@ def create_app(config_class: type = Config) -> Flask:
     request_id.init_app(app)
     observability.init_app(app)
     jobs.init_app(app)
+    translate.init_app(app)
     register_blueprints(app)
     register_cli(app)
     return app
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from app.posts.routes import bp as posts_bp
     from app.search.routes import bp as search_bp
     from app.tags import bp as tags_bp
+    from app.translate.routes import bp as translate_bp
 
     app.register_blueprint(errors_bp)
     avatars.init_app(app)
@@ -134,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tags_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(translate_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(api_bp, url_prefix="/api")
 

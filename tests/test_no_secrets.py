@@ -22,13 +22,15 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from app import db
-from app.models import User
+from app.models import Post, User
 from app.observability.requestlog import flush_request_log
 from tests.conftest import IsolatedClient
 from tests.support.answers import basic, bearer, csrf_token
+from tests.support.libretranslate import LibreTranslateStandIn
 
 PASSWORD = "Horse-Battery-Staple-7351"  # nothing in them that HTML or a URL would escape
 NEW_PASSWORD = "Brand-New-Secret-9431"
+TRANSLATE_KEY = "LibreTranslate-Key-2718"
 
 
 class RecordingClient(IsolatedClient):
@@ -54,8 +56,15 @@ class Record:
 
 
 @pytest.fixture
-def app_config(smtp, tmp_path):
+def stand_in():
+    with LibreTranslateStandIn(api_keys={TRANSLATE_KEY}) as server:
+        yield server
+
+
+@pytest.fixture
+def app_config(smtp, tmp_path, stand_in):
     return {
+        "TRANSLATOR": "libretranslate", "LIBRETRANSLATE_URL": stand_in.url, "LIBRETRANSLATE_API_KEY": TRANSLATE_KEY,
         "WTF_CSRF_ENABLED": True, "PROPAGATE_EXCEPTIONS": False, "ERROR_EMAILS": True,
         "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port, "MAIL_TIMEOUT": 2, "ERROR_EMAIL_RETRY": 0.2,
         "LOG_TO_FILE": True, "LOG_DIR": str(tmp_path / "logs"),
@@ -75,7 +84,7 @@ def _password_hash() -> str:
 
 
 @pytest.fixture
-def record(app: Flask, smtp, tmp_path: Path) -> Record:  # type: ignore[no-untyped-def]
+def record(app: Flask, smtp, tmp_path: Path, stand_in) -> Record:  # type: ignore[no-untyped-def]
     @app.route("/test/boom", methods=["GET", "POST"])
     def boom():  # type: ignore[no-untyped-def]
         raise RuntimeError("kaboom")
@@ -98,8 +107,20 @@ def record(app: Flask, smtp, tmp_path: Path) -> Record:  # type: ignore[no-untyp
     _post_form(browser, "/index", post="my first post")
     for page in ("/index", "/explore", "/user/susan", "/edit_profile"):
         assert browser.get(page).status_code == 200
-    _post_form(browser, "/edit_profile", username="susan", about_me="about me")
+    _post_form(browser, "/edit_profile", username="susan", about_me="about me", language="en")
     keep_cookies()
+
+    # Translate a post (the provider's API key goes to it, and nowhere else), once with the provider failing.
+    db.session.execute(sa.update(Post).values(language="es"))
+    db.session.commit()
+    meta = re.search(r'<meta name="csrf-token" content="([^"]+)">', browser.get("/explore").get_data(as_text=True))
+    headers = {"Accept": "application/json", "X-CSRFToken": meta.group(1)}  # type: ignore[union-attr]
+    post_id = db.session.scalar(sa.select(Post.id))
+    stand_in.mode = "server_error"
+    assert browser.post("/translate", json={"post_id": post_id, "dest": "en"}, headers=headers).status_code == 503
+    stand_in.mode = "ok"
+    assert browser.post("/translate", json={"post_id": post_id, "dest": "en"}, headers=headers).status_code == 200
+    assert [r.get("api_key") for r in stand_in.requests] == [TRANSLATE_KEY, TRANSLATE_KEY]
     old_hash = _password_hash()
 
     # Forget the password: log out, ask for a reset, follow the link.
@@ -147,6 +168,7 @@ def record(app: Flask, smtp, tmp_path: Path) -> Record:  # type: ignore[no-untyp
         "the API token": api_token,
         "the reset token": reset_token,
         "SECRET_KEY": app.config["SECRET_KEY"],
+        "the LibreTranslate API key": TRANSLATE_KEY,
     }
     for name, values in cookies.items():
         assert values, f"no {name} cookie was set"

@@ -37,6 +37,8 @@ def _texts() -> dict[str, object]:
         "export_running": _("Exporting your posts…"), "export_done": _("Exported your posts: done."),
         "download": _("Download the file"), "task_failed": _("The task failed: %(reason)s", reason="{reason}"),
         "unknown_error": _("unknown error"),
+        "translate": _("Translate"), "show_original": _("Show original"),
+        "translate_failed": _("Translation is not available right now"),
         # A task's failure is stored in English (marked with N_ where it is
         # written); these are the ones the app writes.
         "errors": {text: _(text) for text in (STOPPED, LOST, EXPORT_FAILED)},

@@ -33,6 +33,7 @@ class Labels:
         self.replying_to_deleted = str(escape(_("replying to a deleted post")))
         self.like, self.unlike = str(escape(_("Like"))), str(escape(_("Unlike")))
         self.reply, self.edit, self.delete = str(escape(_("Reply"))), str(escape(_("Edit"))), str(escape(_("Delete")))
+        self.translate = str(escape(_("Translate")))
         self._likes: dict[int, str] = {}
 
     def likes(self, count: int) -> str:
@@ -51,7 +52,8 @@ def hidden_fields(csrf_token: str, back: str) -> str:
 
 def _actions(row: PostRow, hidden: str, delete_next: str, words: Labels) -> str:
     """Like/Unlike (a form: it works without JavaScript), the like count,
-    Reply, and Edit and Delete on your own posts."""
+    Reply, Translate (js/translate.js; without JavaScript a plain link to the
+    post's page), and Edit and Delete on your own posts."""
     url = row.url
     action, label, pressed = ("unlike", words.unlike, "true") if row.liked else ("like", words.like, "false")
     html = (
@@ -61,6 +63,9 @@ def _actions(row: PostRow, hidden: str, delete_next: str, words: Labels) -> str:
         f'</form><a class="like-count" href="{url}/likes">{words.likes(row.likes)}</a>'
         f'<a class="reply-action" href="{url}#reply">{words.reply}</a>'
     )
+    if row.translate_to is not None:  # a code from LANGUAGES: nothing to escape
+        html += (f'<a class="translate-action" href="{url}" data-post-id="{row.id}" data-dest="{row.translate_to}">'
+                 f'{words.translate}</a>')
     if row.editable:
         html += f'<a class="edit-action" href="{url}/edit">{words.edit}</a>'
     if row.mine:

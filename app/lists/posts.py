@@ -32,7 +32,7 @@ _REPLIED = so.aliased(User, name="replied")  # the "replying to @name" line
 _LIKED = sa.exists().where(PostLike.user_id == sa.bindparam(VIEWER), PostLike.post_id == Post.id)
 _COLUMNS = (Post.id, Post.body, Post.body_html, Post.timestamp, Post.user_id, Post.edited, Post.in_reply_to_id,
             Post.reply_to_user_id, Post.like_count, _LIKED.label("liked"), _AUTHOR.username, _AUTHOR.email,
-            _REPLIED.username)
+            _REPLIED.username, Post.language)
 
 
 class Someone(NamedTuple):
@@ -60,6 +60,7 @@ class Listed(NamedTuple):
     liked: bool
     author: Someone
     reply_to_user: Someone | None
+    language: str  # ISO 639-1, "" when unknown: whether the Translate link shows
 
 
 NEWEST = (Post.timestamp.desc(), Post.id.desc())
@@ -79,7 +80,7 @@ def fetch(statement: sa.Select, viewer_id: int, **params: Any) -> list[Listed]:
     """Run a ``listing()`` statement with its ``params``, as ``viewer_id`` sees the posts."""
     return [
         Listed(*row[:10], Someone(row.user_id, row[10], row[11]),
-               Someone(row.reply_to_user_id, row[12], None) if row[12] is not None else None)
+               Someone(row.reply_to_user_id, row[12], None) if row[12] is not None else None, row[13])
         for row in db.session.execute(statement, {VIEWER: viewer_id, **params})
     ]
 

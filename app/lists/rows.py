@@ -21,6 +21,7 @@ from app.lists import post_html as html
 from app.lists.posts import Listed
 from app.models import Message, User, utcnow
 from app.posts.render import body_markup
+from app.translate import enabled as translation_enabled
 
 
 class Row(NamedTuple):
@@ -54,6 +55,7 @@ class PostRow(NamedTuple):
     edited_time: str | None
     mine: bool
     editable: bool
+    translate_to: str | None  # the page's language, when the post is in another known one and a provider is set
     html: Markup  # the whole post, as the lists show it (app/lists/post_html.py says why)
 
 
@@ -92,6 +94,9 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
         back = request.full_path if request.query_string else request.path
     hidden, delete_next = html.hidden_fields(generate_csrf(), back), quote(back, safe="/")
     words = html.Labels()
+    # The Translate link: into the page's language, for a post known to be in
+    # another one, when a provider is configured (one lookup a page, no SQL).
+    translate_to = code if translation_enabled() else None
     rows = []
     for index, post in enumerate(posts):
         author, reply_to, edited = post.author, post.reply_to_user, post.edited
@@ -108,7 +113,8 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
             body=body_markup(post.body, post.body_html, script_root) if bodies is None else bodies[index],
             likes=post.like_count, liked=liked,
             reply_name=reply_name, reply_url=reply_url, reply_deleted=reply_deleted, edited_iso=edited_iso,
-            edited_time=edited_time, mine=mine, editable=editable, html=Markup(""),
+            edited_time=edited_time, mine=mine, editable=editable,
+            translate_to=translate_to if post.language and post.language != translate_to else None, html=Markup(""),
         )
         rows.append(row._replace(html=html.article(row, hidden, delete_next, words)))
     return rows

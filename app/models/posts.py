@@ -65,7 +65,8 @@ class Post(db.Model):
 class PostTranslation(db.Model):
     """A post's body translated into one language, kept so that the second
     reader asking costs no call to the provider; deleted when the post is
-    edited (app/translate/cache.py) or goes (the cascade)."""
+    edited (app/posts/content.py, apply) or goes (the cascade); read and
+    written by app/translate/service.py."""
 
     post_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), primary_key=True)
     language: so.Mapped[str] = so.mapped_column(sa.String(5), primary_key=True)

@@ -57,6 +57,12 @@ MENTIONS_NOTIFIED = Counter(
     "mention_notifications_total", "Users told that a post mentions them (at most 10 per post; not the author, "
     "not the author a reply answers, and on an edit only the newly mentioned).",
 )
+TRANSLATIONS = Counter(
+    "translations_total", "Posts translated on request (POST /translate), by provider and status: ok (the "
+    "provider translated it), cached (no call), breaker_open (no call: recent calls failed), timeout, "
+    "unavailable, rate_limited, auth, rejected, bad_response (app/translate/provider.py says which is which).",
+    ["provider", "status"],
+)
 # Background jobs, counted by the worker process that ran them.
 JOBS = Counter("jobs_total", "Background jobs finished, by job and status: complete or failed.", ["job", "status"])
 JOB_DURATION = Histogram(
