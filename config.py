@@ -82,7 +82,7 @@ class Config:
     # turns editing off.
     POST_EDIT_MINUTES = env_int("POST_EDIT_MINUTES", 15)
     # Interface languages offered, the first the default (see Languages).
-    LANGUAGES = env_list("LANGUAGES") or ["en"]
+    LANGUAGES = env_list("LANGUAGES") or ["en", "es", "de"]
     # How long a worker answers a feed reader's poll 304 from what it saw,
     # without asking the database (0: always asks). Feeds say max-age=60.
     FEED_CHECK_SECONDS = env_float("FEED_CHECK_SECONDS", 10)

@@ -22,6 +22,8 @@ from tests.conftest import make_user
 from tests.support.sql import count_statements
 from tests.test_api import assert_problem, bearer, issue_token
 
+REPLY_TARGET_GONE = str(REPLY_TARGET_GONE)  # translatable: its English
+
 Headers = dict[str, str]
 
 

@@ -24,6 +24,7 @@ def html_lang(client, path: str = "/auth/login", **headers: str) -> str:
     return page.split('<html lang="', 1)[1].split('"', 1)[0]
 
 
+@pytest.mark.parametrize("app_config", [{"LANGUAGES": ["en"]}])
 def test_english_alone_has_no_chooser(client):
     page = client.get("/auth/login", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert '<html lang="en">' in page and 'id="nav-language"' not in page

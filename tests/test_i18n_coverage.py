@@ -283,7 +283,7 @@ def test_the_check_finds_a_string_left_out_of_gettext():
     and user content, times and numbers are not."""
     html = (f'<p>{pseudo("Hello")} <b>world</b></p><div class="post-body">anything at all</div>'
             f'<time>May 3</time><p>12, 3.</p><input type="submit" value="Send"><span title="{pseudo("Tip")}">'
-            f'{pseudo("%s said it" % "<a>john</a>")}</span>')
+            f'{pseudo("<a>john</a> said it")}</span>')
     assert page_problems(html) == ["world", "Send"]
 
 

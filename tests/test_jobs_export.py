@@ -35,6 +35,8 @@ from tests.support.exports import (
 from tests.support.waiting import wait_for
 from tests.support.worker import Store, queue_store
 
+ALREADY, EXPIRED, STARTED = str(ALREADY), str(EXPIRED), str(STARTED)  # translatable: their English
+
 POSTS = 2500  # several batches of the export (BATCH posts each)
 
 

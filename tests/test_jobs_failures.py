@@ -35,6 +35,8 @@ from tests.support.smtp import SMTPServer
 from tests.support.waiting import wait_for
 from tests.support.worker import Store, queue_store, restart_redis
 
+ALREADY, STARTED, UNAVAILABLE = str(ALREADY), str(STARTED), str(UNAVAILABLE)  # translatable: their English
+
 STUCK = 3  # JOB_STUCK_SECONDS, on both sides: a killed job is failed this long after its last report
 
 

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from app.extensions import babel
 from app.i18n import dates
+from app.redact import safe_path
 
 COOKIE = "language"
 COOKIE_DAYS = 365
@@ -23,6 +24,16 @@ NAMES = {"en": "English", "es": "Español", "de": "Deutsch", "fr": "Français"}
 
 def offered() -> list[str]:
     return current_app.config["LANGUAGES"]
+
+
+def _saved_choice() -> str | None:
+    """The logged-in user's saved language. An error page may be choosing
+    its words because the database is down, and loading the user is what
+    fails: then there is no saved choice, and the page still renders."""
+    try:
+        return current_user.language if current_user.is_authenticated else None
+    except Exception:  # noqa: BLE001 (any failure to load the user: the error handler reports the cause)
+        return None
 
 
 def select_language() -> str:
@@ -36,8 +47,8 @@ def select_language() -> str:
     if request.path == "/api" or request.path.startswith("/api/"):
         return "en"
     # The user row is loaded for the page anyway: its choice costs no query.
-    if current_user.is_authenticated and current_user.language in languages:
-        return current_user.language
+    if _saved_choice() in languages:
+        return str(current_user.language)
     chosen = request.cookies.get(COOKIE)
     if chosen in languages:
         return chosen
@@ -53,6 +64,23 @@ def language_of(user: object | None, fallback: str | None = None) -> str:
     if saved in languages:
         return str(saved)
     return fallback if fallback in languages else languages[0]
+
+
+# A query longer than this is not carried back by the chooser: the page
+# would echo it whole (a search's query is cut to SEARCH_MAX_CHARS).
+MAX_NEXT_QUERY = 256
+
+
+def chooser_next() -> str:
+    """Where the language chooser goes back to: this page, unless its
+    address holds a secret (a reset link's token, which must not be written
+    into the page) or an overlong query, or is a form's POST-only address
+    (a form shown again with its errors); then the chooser's default."""
+    if request.method != "GET" or safe_path() != request.path:
+        return ""
+    if request.query_string and len(request.query_string) <= MAX_NEXT_QUERY:
+        return request.full_path
+    return request.path
 
 
 def page_language() -> dict[str, object]:
@@ -72,3 +100,4 @@ def init_app(app: Flask) -> None:
     from app.i18n.client import client_texts  # it reads the jobs' messages, which import this package
 
     app.add_template_global(client_texts)
+    app.add_template_global(chooser_next)

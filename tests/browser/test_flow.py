@@ -12,6 +12,8 @@ from app.accounts import USERNAME_TAKEN
 from tests.browser.actions import PASSWORD, log_in
 from tests.browser.harness import BrowserLog, LiveServer
 
+USERNAME_TAKEN = str(USERNAME_TAKEN)  # translatable: its English
+
 try:
     from playwright.sync_api import Page, expect
 except ImportError:  # the ``browser`` fixture reports it (a skip, or a failure in CI)

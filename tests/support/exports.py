@@ -15,6 +15,8 @@ from app.models import ExportChunk, Post, Task
 from tests.support.waiting import wait_for
 from tests.support.worker import Workers
 
+STARTED = str(STARTED)  # translatable: its English
+
 START = datetime(2024, 2, 29, 23, 59, 58, tzinfo=UTC)
 # Bodies JSON must escape, or that a careless writer would mangle.
 AWKWARD = ['a "quoted" word and a \\ backslash', "ünïcödé, 日本語 and an emoji 🎉", "two\nlines\tand a tab",
