@@ -81,10 +81,10 @@ def test_spanish_in_bogota_a_recent_post_reads_minutes_ago_with_the_local_time_i
     assert title == page.evaluate(FORMAT_IN, [made.isoformat(), "es", "America/Bogota"])
     screenshot(page, "explore-relative")
 
-    # The profile's "Last seen" is the login just now.
+    # The profile's "Last seen" (in Spanish: "Última conexión") is the login just now.
     page.goto("/user/bob")
     page.wait_for_load_state("load")
-    seen = page.locator("p", has_text="Last seen on:").locator("time")
+    seen = page.locator("p", has_text="Última conexión:").locator("time")
     expect(seen).to_have_text("ahora")
     expect(seen).to_have_attribute("data-shown", "relative")
     expect(post_time(page, post)).to_have_text("hace 3 minutos")
