@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 
 from flask import current_app, render_template
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import Length, Regexp
@@ -14,6 +12,8 @@ from wtforms.validators import Length, Regexp
 from app.email import send_email
 from app.extensions import db
 from app.forms import email_address, length, required
+from app.i18n.gettext import gettext as _
+from app.i18n.gettext import lazy_gettext as _l
 from app.models import User
 from app.observability.metrics import REGISTRATIONS
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto  # Flask-WTF's "read it from the request" marker (pinned version)
 from wtforms import SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from app.i18n.gettext import lazy_gettext as _l
 
 SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

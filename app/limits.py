@@ -17,14 +17,14 @@ from collections.abc import Callable
 from babel.lists import format_list
 from flask import Flask, current_app, g, request
 from flask.wrappers import Response
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from limits import RateLimitItem, parse_many
 
 from app.extensions import limiter
 from app.i18n import dates
+from app.i18n.gettext import gettext as _
+from app.i18n.gettext import lazy_gettext as _l
+from app.i18n.gettext import ngettext
 
 RETRY_STATUSES = {429, 503}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

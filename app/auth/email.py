@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
 from app.email import can_send, deliver, in_background, make_message
 from app.extensions import db
 from app.i18n import dates, language_of
+from app.i18n.gettext import lazy_gettext as _l
 from app.limits import allowed
 from app.links import external_url, link_base
 from app.models import User

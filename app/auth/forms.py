@@ -1,7 +1,6 @@
 """Account forms: register, log in, reset a password."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import ValidationError
 
@@ -15,6 +14,7 @@ from app.accounts import (
     username_taken,
 )
 from app.forms import WebForm, length, required, same_as
+from app.i18n.gettext import lazy_gettext as _l
 
 
 class LoginForm(WebForm):

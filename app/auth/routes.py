@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
@@ -22,6 +20,8 @@ from app.auth.limits import login_per_account, login_per_address
 from app.auth.redirects import safe_next
 from app.auth.sessions import begin_session, end_all_sessions, end_session, lock_out_old_credentials
 from app.extensions import db
+from app.i18n.gettext import gettext as _
+from app.i18n.gettext import lazy_gettext as _l
 from app.limits import note_wrong_password, password_checks
 from app.models import User
 from app.observability.metrics import LOGINS

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, request
 from flask.wrappers import Response
-from flask_babel import lazy_gettext as _l
 from flask_login import login_url
 
 from app.errors import problem_response, wants_json
 from app.extensions import login
+from app.i18n.gettext import lazy_gettext as _l
 
 NOT_LOGGED_IN = _l("You are not logged in, or your session has ended: log in first.")
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+from app.i18n.gettext import lazy_gettext as _l
 
 
 class AppError(Exception):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 from flask.wrappers import Response
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -18,6 +17,7 @@ from app.db_errors import failure_status
 from app.errors.exceptions import AppError, ConflictError, InsufficientStorage, ValidationError
 from app.errors.render import render_error
 from app.extensions import db
+from app.i18n.gettext import lazy_gettext as _l
 
 bp = Blueprint("errors", __name__)
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
+
+from app.i18n.gettext import lazy_gettext as _l
 
 TITLES = {
     400: _l("Bad Request"), 401: _l("Unauthorized"), 403: _l("Forbidden"), 404: _l("Not Found"),

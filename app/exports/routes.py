@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, stream_with_context, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.errors import AppError
 from app.extensions import db
+from app.i18n.gettext import lazy_gettext as _l
 from app.jobs import QueueUnavailable
 from app.jobs.export import NAME, start_export
 from app.jobs.tasks import TaskAlreadyActive, sweep_stopped

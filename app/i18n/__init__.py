@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.extensions import babel
-from app.i18n import dates
+from app.i18n import dates, gettext
 from app.redact import safe_path
 
 COOKIE = "language"
@@ -95,6 +95,7 @@ def init_app(app: Flask) -> None:
         raise ValueError(f"LANGUAGES must list codes among {', '.join(NAMES)}; got {app.config['LANGUAGES']}")
     babel.init_app(app, locale_selector=select_language, default_locale=app.config["LANGUAGES"][0],
                    default_translation_directories=str(app.root_path + "/translations"))
+    gettext.install(app)
     app.context_processor(page_language)
     app.add_template_filter(dates.when, "when")
     from app.i18n.client import client_texts  # it reads the jobs' messages, which import this package

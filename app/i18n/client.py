@@ -8,11 +8,12 @@ Spanish, German and French have.
 """
 from __future__ import annotations
 
-from flask_babel import get_translations, ngettext
-from flask_babel import gettext as _
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from app.i18n.gettext import gettext as _
+from app.i18n.gettext import ngettext
+from app.i18n.gettext import translations as current_translations
 from app.jobs.export import FAILED as EXPORT_FAILED
 from app.jobs.tasks import LOST, STOPPED
 
@@ -47,7 +48,7 @@ def _texts() -> dict[str, object]:
 
 def client_texts() -> Markup:
     """The JSON for the page's data block, escaped for HTML (no ``</script>`` can end it early)."""
-    translations = get_translations()
+    translations = current_translations()
     built = _built.get(id(translations))
     if built is None or built[0] is not translations:
         built = _built[id(translations)] = (translations, Markup(htmlsafe_json_dumps(_texts())))

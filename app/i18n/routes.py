@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.redirects import safe_next
 from app.extensions import db
 from app.i18n import COOKIE, COOKIE_DAYS, NAMES, offered
+from app.i18n.gettext import gettext as _
 
 bp = Blueprint("i18n", __name__)
 

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from app.email import can_send, deliver, mail_to_console, make_message
 from app.extensions import db, mail
 from app.i18n import language_of
+from app.i18n.gettext import gettext as _
 from app.i18n.marker import N_
 from app.jobs import tasks
 from app.jobs.binding import QueueUnavailable, enqueue

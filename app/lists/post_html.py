@@ -12,18 +12,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup, escape
+
+from app.i18n.gettext import gettext as _
+from app.i18n.gettext import ngettext, translations
 
 if TYPE_CHECKING:
     from app.lists.rows import PostRow
 
 
 class Labels:
-    """A page's words around its posts, translated once per page rather than
-    once per post: each is a whole sentence with %(...)s places for the HTML
-    it wraps (never fragments glued together), escaped once here."""
+    """The words around a post, translated once per catalogue and process
+    (``labels()``), not once per post or page: each is a whole sentence with
+    %(...)s places for the HTML it wraps (never fragments glued together),
+    escaped once here."""
 
     def __init__(self) -> None:
         # TRANSLATORS: the line above a post: "alice said May 3, 2026, 2:07 PM".
@@ -37,11 +39,27 @@ class Labels:
         self._likes: dict[int, str] = {}
 
     def likes(self, count: int) -> str:
-        """"1 like", "2 likes": each count translated once a page."""
+        """"1 like", "2 likes": each count translated once (the first thousand kept)."""
         text = self._likes.get(count)
         if text is None:
-            text = self._likes[count] = str(escape(ngettext("%(num)d like", "%(num)d likes", count)))
+            text = str(escape(ngettext("%(num)d like", "%(num)d likes", count)))
+            if len(self._likes) < LIKE_COUNTS_KEPT:
+                self._likes[count] = text
         return text
+
+
+LIKE_COUNTS_KEPT = 1000
+# Per loaded catalogue; the catalogue is kept beside its Labels so that its id() is never reused.
+_built: dict[int, tuple[object, Labels]] = {}
+
+
+def labels() -> Labels:
+    """The Labels of the request's language."""
+    catalogue = translations()
+    entry = _built.get(id(catalogue))
+    if entry is None or entry[0] is not catalogue:
+        entry = _built[id(catalogue)] = (catalogue, Labels())
+    return entry[1]
 
 
 def hidden_fields(csrf_token: str, back: str) -> str:

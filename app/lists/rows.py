@@ -93,7 +93,7 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
     if request.method == "GET":
         back = request.full_path if request.query_string else request.path
     hidden, delete_next = html.hidden_fields(generate_csrf(), back), quote(back, safe="/")
-    words = html.Labels()
+    words = html.labels()
     # The Translate link: into the page's language, for a post known to be in
     # another one, when a provider is configured (one lookup a page, no SQL).
     translate_to = code if translation_enabled() else None

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import request
-from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, Optional, ValidationError
 
@@ -15,6 +14,7 @@ from app.accounts import (
     username_taken,
 )
 from app.forms import WebForm, length
+from app.i18n.gettext import lazy_gettext as _l
 from app.limits import note_wrong_password
 from app.models import User
 

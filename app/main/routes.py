@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -11,6 +10,7 @@ from werkzeug.wrappers import Response
 from app.accounts import DuplicateAccount, commit_account, notify_email_changed
 from app.extensions import db
 from app.forms import EmptyForm
+from app.i18n.gettext import gettext as _
 from app.limits import password_checks
 from app.lists import NEWEST, PostList, page_number, post_rows
 from app.main.forms import EditProfileForm

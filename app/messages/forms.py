@@ -1,10 +1,10 @@
 """The message form."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField, TextAreaField
 
 from app.forms import WebForm, length, required
+from app.i18n.gettext import lazy_gettext as _l
 
 
 def _trimmed(value: str | None) -> str | None:

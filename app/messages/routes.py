@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.extensions import db
+from app.i18n.gettext import gettext as _
 from app.limits import describe_all, wait_words
 from app.lists import message_rows, page_number, paginate
 from app.messages.forms import MessageForm

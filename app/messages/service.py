@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from limits import RateLimitItem
 
 from app.extensions import db
+from app.i18n.gettext import lazy_gettext as _l
 from app.limits import allowed, longest_wait
 from app.models import Message, User, utcnow
 from app.models.base import commit_keeping_loaded

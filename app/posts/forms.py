@@ -2,10 +2,10 @@
 (the API's post fields use them too)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField, TextAreaField
 
 from app.forms import WebForm, length, required
+from app.i18n.gettext import lazy_gettext as _l
 
 POST_RULES = [required(), length(min=1, max=140)]
 

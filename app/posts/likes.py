@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import NotFoundError
 from app.extensions import db
+from app.i18n.gettext import lazy_gettext as _l
 from app.models import Post, PostLike, User, utcnow
 from app.models.base import MAX_ID
 from app.observability.metrics import POST_ACTIONS

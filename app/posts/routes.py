@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -10,6 +9,7 @@ from app.auth.redirects import safe_next
 from app.errors import AuthorizationError
 from app.errors.render import wants_json
 from app.forms import EmptyForm
+from app.i18n.gettext import gettext as _
 from app.lists import page_number, paginate, post_rows
 from app.models import Post
 from app.posts import likes, queries, service

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import AuthorizationError, NotFoundError
 from app.extensions import db
+from app.i18n.gettext import lazy_gettext as _l
+from app.i18n.gettext import ngettext
 from app.models import Post, User, utcnow
 from app.models.base import MAX_ID
 from app.notifications import notify

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask.blueprints import BlueprintSetupState
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.i18n.gettext import gettext as _
 from app.lists import Page, page_number, post_rows
 from app.search.engine import Hit, as_listed, search_people, search_posts
 from app.search.query import MAX_QUERY_CHARS, clean, parse, people_text

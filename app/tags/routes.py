@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.i18n.gettext import gettext as _
 from app.lists import NEWEST, PostList, page_number, post_rows
 from app.models import PostMention, PostTag, Tag
 

@@ -14,11 +14,11 @@ import json
 
 from flask import Blueprint, current_app, jsonify, request
 from flask.wrappers import Response
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import ValidationError
 from app.extensions import limiter
+from app.i18n.gettext import gettext as _
 from app.limits import limit_message
 from app.translate.service import translate_post
 

@@ -13,12 +13,12 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import AppError, ConflictError, NotFoundError
 from app.extensions import db
+from app.i18n.gettext import gettext as _
 from app.models import Post, PostTranslation, utcnow
 from app.models.base import MAX_ID
 from app.observability.breaker import CircuitBreakerError

@@ -5,7 +5,6 @@ user's background task read back (or moved on, as its job would)."""
 from __future__ import annotations
 
 import re
-
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
