@@ -1,15 +1,16 @@
 """The words the page scripts (static/js/*.js) write, in the page's language.
 
-Scripts cannot call gettext: base.html hands them these strings as a JSON
-data block (``<script type="application/json">``, which the CSP allows
-because it never runs). Placeholders are ``{name}``; plurals are the forms
+Scripts cannot call gettext: base.html hands them these strings as JSON in
+a ``data-texts`` attribute (no inline ``<script>`` at all, so nothing the
+CSP would have to allow). Placeholders are ``{name}``; plurals are the forms
 for Intl.PluralRules' "one" and "other", which is every form English,
 Spanish, German and French have.
 """
 from __future__ import annotations
 
-from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup
+import json
+
+from markupsafe import Markup, escape
 
 from app.i18n.gettext import gettext as _
 from app.i18n.gettext import ngettext
@@ -47,9 +48,11 @@ def _texts() -> dict[str, object]:
 
 
 def client_texts() -> Markup:
-    """The JSON for the page's data block, escaped for HTML (no ``</script>`` can end it early)."""
+    """The JSON for the page's ``data-texts`` attribute, escaped once for
+    an attribute value (quotes included) and kept."""
     translations = current_translations()
     built = _built.get(id(translations))
     if built is None or built[0] is not translations:
-        built = _built[id(translations)] = (translations, Markup(htmlsafe_json_dumps(_texts())))
+        text = json.dumps(_texts(), ensure_ascii=False, separators=(",", ":"))
+        built = _built[id(translations)] = (translations, escape(text))
     return built[1]

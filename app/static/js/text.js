@@ -1,12 +1,12 @@
 // The words the other scripts write, in the page's language: base.html puts
-// them in a JSON data block (app/i18n/client.py), since a script cannot call
-// gettext. Loaded before the scripts that use it.
+// them as JSON in the data-texts attribute of #microblog-text
+// (app/i18n/client.py), since a script cannot call gettext. Loaded before the scripts that use it.
 (function () {
   "use strict";
   var texts = {};
   var block = document.getElementById("microblog-text");
   try {
-    texts = block ? JSON.parse(block.textContent) : {};
+    texts = block ? JSON.parse(block.dataset.texts || "{}") : {};
   } catch (e) {
     texts = {};  // a broken block leaves the fallbacks below: English
   }
