@@ -10,15 +10,15 @@ step with js/likes.js, js/popups.js and the tests, which look for them.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from datetime import datetime
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
 from app.i18n.gettext import gettext as _
 from app.i18n.gettext import ngettext, translations
-
-if TYPE_CHECKING:
-    from app.lists.rows import PostRow
+from app.lists.posts import Listed
 
 
 class Labels:
@@ -68,57 +68,86 @@ def hidden_fields(csrf_token: str, back: str) -> str:
             f'<input type="hidden" name="next" value="{escape(back)}">')
 
 
-def _actions(row: PostRow, hidden: str, delete_next: str, words: Labels) -> str:
+class PagePart(NamedTuple):
+    """What every post of one page shares: computed once a page, not per post."""
+
+    post_prefix: str  # "<root>/post/", escaped
+    viewer_id: int
+    edit_after: datetime  # editable when posted after this
+    hidden: str  # the like form's hidden fields (hidden_fields())
+    delete_next: str  # this page, URL-quoted, for Delete's ?next=
+    translate_to: str | None  # the page's language, when a provider is set
+    words: Labels
+    day: Callable[[datetime], str]  # a moment as the page's language writes it (dates.when)
+
+
+class Author(NamedTuple):
+    """The escaped pieces of one author, built once a page however many of
+    their posts it shows."""
+
+    link: str  # the name, linked to the profile (its popup: js/popups.js)
+    avatar: str  # the avatar, linked to the profile
+
+
+def author(username: str, profile_url: str, avatar_url: str) -> Author:
+    # The name in a span of its own: its popup goes into the name's parent,
+    # and Tab must reach it before the time's link.
+    return Author(f'<span class="post-author"><a class="user-popup" href="{profile_url}">{escape(username)}</a></span>',
+                  f'<a href="{profile_url}"><img class="avatar" src="{avatar_url}" width="36" height="36" alt=""></a>')
+
+
+def _actions(post: Listed, url: str, part: PagePart) -> str:
     """Like/Unlike (a form: it works without JavaScript), the like count,
     Reply, Translate (js/translate.js; without JavaScript a plain link to the
     post's page), and Edit and Delete on your own posts."""
-    url = row.url
-    action, label, pressed = ("unlike", words.unlike, "true") if row.liked else ("like", words.like, "false")
+    words = part.words
+    action, label, pressed = ("unlike", words.unlike, "true") if post.liked else ("like", words.like, "false")
     html = (
         '<div class="post-actions small d-flex gap-3 align-items-center">'
-        f'<form class="like-form" method="post" action="{url}/{action}">{hidden}'
+        f'<form class="like-form" method="post" action="{url}/{action}">{part.hidden}'
         f'<button type="submit" class="btn btn-link btn-sm p-0 like-button" aria-pressed="{pressed}">{label}</button>'
-        f'</form><a class="like-count" href="{url}/likes">{words.likes(row.likes)}</a>'
+        f'</form><a class="like-count" href="{url}/likes">{words.likes(post.like_count)}</a>'
         f'<a class="reply-action" href="{url}#reply">{words.reply}</a>'
     )
-    if row.translate_to is not None:  # a code from LANGUAGES: nothing to escape
-        html += (f'<a class="translate-action" href="{url}" data-post-id="{row.id}" data-dest="{row.translate_to}">'
+    # The Translate link: into the page's language, for a post known to be in
+    # another one (a code from LANGUAGES: nothing to escape).
+    if part.translate_to is not None and post.language and post.language != part.translate_to:
+        html += (f'<a class="translate-action" href="{url}" data-post-id="{post.id}" data-dest="{part.translate_to}">'
                  f'{words.translate}</a>')
-    if row.editable:
-        html += f'<a class="edit-action" href="{url}/edit">{words.edit}</a>'
-    if row.mine:
-        html += f'<a class="delete-action" href="{url}/delete?next={delete_next}">{words.delete}</a>'
+    if post.user_id == part.viewer_id:
+        if post.timestamp > part.edit_after:
+            html += f'<a class="edit-action" href="{url}/edit">{words.edit}</a>'
+        html += f'<a class="delete-action" href="{url}/delete?next={part.delete_next}">{words.delete}</a>'
     return html + "</div>"
 
 
-def _reply_line(row: PostRow, words: Labels) -> str:
-    if row.reply_url is not None:
-        text = words.replying_to % {"username": escape(row.reply_name)}
-        return f'<div class="small reply-line"><a href="{row.reply_url}">{text}</a></div>'
-    if row.reply_deleted:
-        return f'<div class="small reply-line text-body-secondary">{words.replying_to_deleted}</div>'
+def _reply_line(post: Listed, part: PagePart) -> str:
+    if post.in_reply_to_id is not None:
+        name = post.reply_to_user.username if post.reply_to_user is not None else ""
+        text = part.words.replying_to % {"username": escape(name)}
+        return f'<div class="small reply-line"><a href="{part.post_prefix}{post.in_reply_to_id}">{text}</a></div>'
+    if post.reply_to_user_id is not None:  # it answered a post that has since been deleted
+        return f'<div class="small reply-line text-body-secondary">{part.words.replying_to_deleted}</div>'
     return ""
 
 
-def article(row: PostRow, hidden: str, delete_next: str, words: Labels) -> Markup:
+def article(post: Listed, url: str, by: Author, body: str, part: PagePart) -> Markup:
     """The whole post: avatar, author, its time linking to its page, "edited",
-    the reply line, the body and the actions."""
-    author, author_url = escape(row.author), row.author_url
+    the reply line, the body (``body``: already HTML) and the actions."""
+    words = part.words
     edited = ""
-    if row.edited_iso is not None:
-        when = f'<time datetime="{row.edited_iso}">{row.edited_time}</time>'
+    if post.edited is not None:
+        when = f'<time datetime="{post.edited.isoformat()}">{part.day(post.edited)}</time>'
         edited = f' · <span class="post-edited">{words.edited % {"time": when}}</span>'
-    # The name in a span of its own: its popup (js/popups.js) goes into the
-    # name's parent, and Tab must reach it before the time's link.
     said = words.said % {
-        "author": f'<span class="post-author"><a class="user-popup" href="{author_url}">{author}</a></span>',
-        "time": f'<a class="post-link" href="{row.url}"><time datetime="{row.iso_time}">{row.time}</time></a>',
+        "author": by.link,
+        "time": f'<a class="post-link" href="{url}"><time datetime="{post.timestamp.isoformat()}">'
+                f'{part.day(post.timestamp)}</time></a>',
     }
     return Markup(
-        f'<article class="d-flex gap-3 py-2 border-bottom post" id="post-{row.id}">'
-        f'<a href="{author_url}"><img class="avatar" src="{row.avatar}" width="36" height="36" alt=""></a>'
+        f'<article class="d-flex gap-3 py-2 border-bottom post" id="post-{post.id}">{by.avatar}'
         f'<div class="flex-grow-1"><div class="small text-body-secondary">{said}{edited}</div>'
-        f'{_reply_line(row, words)}<div class="post-body">{escape(row.body)}</div>'
-        f'{_actions(row, hidden, delete_next, words)}'
+        f'{_reply_line(post, part)}<div class="post-body">{body}</div>'
+        f'{_actions(post, url, part)}'
         "</div></article>\n"
     )
