@@ -223,6 +223,11 @@ class User(UserMixin, db.Model):
         return user
 
 
+# Built once: building it per request cost a third of running it.
+_LOGGED_IN = (sa.select(User).join(LoginSession, LoginSession.user_id == User.id)
+              .where(User.id == sa.bindparam("uid"), LoginSession.key_hash == sa.bindparam("key_hash")))
+
+
 @login.user_loader
 def load_user(user_id: str) -> User | None:
     """The user a session or remember-me cookie names, if that login still
@@ -234,9 +239,7 @@ def load_user(user_id: str) -> User | None:
         return None
     if not key or uid > 2**31 - 1:
         return None
-    query = (sa.select(User).join(LoginSession, LoginSession.user_id == User.id)
-             .where(User.id == uid, LoginSession.key_hash == key_digest(key)))
-    user = db.session.scalar(query)
+    user = db.session.scalar(_LOGGED_IN, {"uid": uid, "key_hash": key_digest(key)})
     if user is not None:
         user.session_key = key
     return user
