@@ -16,6 +16,9 @@ from __future__ import annotations
 from flask import Flask, g, has_app_context
 from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 _KEY = "_microblog_translations"
 
@@ -49,11 +52,30 @@ def lazy_gettext(string: str, **variables: object) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, **variables: object) -> str:
+    """Jinja's newstyle gettext in one call: its own goes through two more
+    (``_`` to ``gettext`` to the callable), each a context lookup, and a page
+    makes 20 of them. Same rules: the translation is markup where autoescape
+    is on (the values are escaped by ``%``), and always a format string."""
+    text = translations().ugettext(string)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: object) -> str:
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
 def install(app: Flask) -> None:
-    """Templates' ``_()`` and ``ngettext()`` through the same lookup
-    (replacing the callables Flask-Babel installed)."""
+    """Templates' ``_()``, ``gettext()``, ``ngettext()`` and ``{% trans %}``
+    through the same lookup (replacing the callables Flask-Babel installed).
+    Installed as newstyle first, which is what ``{% trans %}`` compiles to."""
     app.jinja_env.install_gettext_callables(
         gettext=lambda text: translations().ugettext(text),
         ngettext=lambda singular, plural, num: translations().ungettext(singular, plural, num),
         newstyle=True,
     )
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
