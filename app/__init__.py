@@ -72,8 +72,12 @@ def configure_database(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "microblog.db")
     # hide_parameters: a failed statement's "[parameters: ...]" (a new password's
     # hash, an email address) never reaches a log, an error email or Sentry.
-    options = {"pool_pre_ping": True, "hide_parameters": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    options = {"hide_parameters": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A server connection can die between requests (a restart, a
+        # failover): test it at checkout. SQLite's file has no connection to
+        # lose, and the ping was a statement more on every request.
+        options.setdefault("pool_pre_ping", True)
         cfg = app.config
         options.setdefault("pool_size", cfg["DB_POOL_SIZE"])
         options.setdefault("max_overflow", cfg["DB_MAX_OVERFLOW"])

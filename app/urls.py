@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, url_for
+from flask.globals import _cv_request  # Flask 3's context variable (pinned version)
 
 _KEY = "microblog_urls"
 # A pager's page numbers and profile names make the keys; past this many the
@@ -23,9 +24,13 @@ def template_url_for(endpoint: str, **values: Any) -> str:
     # "_external", "_anchor" and the like on more than the root: built each time.
     if endpoint[:1] == "." or any(name[:1] == "_" for name in values):
         return url_for(endpoint, **values)
+    # The request's context straight from its context variable: through the
+    # request and current_app proxies, the lookups cost as much as the rest.
+    ctx = _cv_request.get()
+    root = ctx.request.root_path  # what request.script_root returns
     try:
-        key = (request.script_root, endpoint, *sorted(values.items())) if values else (request.script_root, endpoint)
-        kept: dict[tuple, str] = current_app.extensions[_KEY]
+        key = (root, endpoint, *sorted(values.items())) if values else (root, endpoint)
+        kept: dict[tuple, str] = ctx.app.extensions[_KEY]
         address = kept.get(key)
     except TypeError:  # a value that cannot be a key (a list): built as it is
         return url_for(endpoint, **values)

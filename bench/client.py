@@ -51,6 +51,13 @@ def log_in(base_url: str, username: str, password: str) -> str:
         # 200 re-renders the form (wrong password); 400 is the CSRF check,
         # failing when the session cookie from the GET was not sent back.
         raise RuntimeError(f"logging in as {username} answered {status}, not a redirect to the feed")
+    # Then the feed, as a browser follows the redirect: logging in starts a
+    # new session, and its first page adds the CSRF secret to it. Without
+    # this, every measured request would make a new secret and sign a new
+    # cookie, which no browser (keeping the new cookie) pays more than once.
+    status, _ = _status(opener, urllib.request.Request(base_url + "/index", headers=headers))
+    if status != 200:
+        raise RuntimeError(f"the feed answered {status} right after logging in as {username}")
     for cookie in jar:
         if cookie.name == "session":
             return cookie.value
