@@ -5,6 +5,7 @@ import io
 
 import pytest
 
+from bench.profile import PageProfile, tally
 from bench.stages import (
     BODY,
     CSRF,
@@ -165,6 +166,33 @@ def test_a_worker_inside_a_socket_call_is_waiting() -> None:
 
 def test_every_rule_names_a_known_stage() -> None:
     assert {rule.stage for rule in RULES} <= {*STAGES, *EXCLUDED, None}
+
+
+def test_tally_counts_worker_samples_only_and_keeps_the_stacks() -> None:
+    text = "\n".join([
+        raw(MASTER, WORKER, *REQUEST, SQL) + " 6",
+        raw(MASTER, WORKER, *REQUEST, *TEMPLATE) + " 3",
+        raw(MASTER, WORKER, REQUEST[0], f"SyncWorker.wait ({SITE}/gunicorn/workers/sync.py:35)") + " 5",
+        raw(MASTER, WORKER, f"root ({APP}/templates/base.html:3)") + " 1",  # a stack py-spy read only part of
+        raw(MASTER, f"Arbiter.sleep ({SITE}/gunicorn/arbiter.py:425)") + " 9",
+    ])
+    folded = io.StringIO()
+    stages, master, partial = tally(parse_raw(io.StringIO(text)), folded)
+    assert stages == {QUERY: 6, JINJA: 4, IDLE: 5}
+    assert (master, partial) == (9, 1)
+    lines = folded.getvalue().splitlines()
+    assert len(lines) == 4
+    assert lines[0].startswith("[query and ORM rows];<module> (.venv/bin/gunicorn:8);")
+    assert lines[0].endswith(";DefaultDialect.do_execute (sqlalchemy/engine/default.py:964) 6")
+
+
+def test_shares_leave_waits_out_and_sum_to_100() -> None:
+    profile = PageProfile("index", "/index", wrk=None, cpu_ms=8.0, other_load=0, spy_load=0,  # type: ignore[arg-type]
+                          status=200)
+    profile.samples.update({QUERY: 30, JINJA: 50, VIEW: 20, IDLE: 40, SOCKET_WAIT: 10})
+    assert profile.counted == 100 and profile.waits == 50
+    assert sum(profile.share(stage) for stage in STAGES) == pytest.approx(100)
+    assert profile.share(JINJA) == 50 and profile.ms(QUERY) == pytest.approx(2.4)
 
 
 def test_folded_line_puts_the_stage_first() -> None:
