@@ -184,6 +184,9 @@ def print_report(settings: dict, results: Sequence[PageProfile]) -> None:
     print("\nCPU ms = gunicorn's CPU time per request over the sampled run; samples = the workers' samples the"
           " shares are of;\nwaits = their samples left out: idle (waiting for a connection, the log flusher"
           " asleep) or inside a socket call.")
+    if settings["database"] == "postgresql":
+        print("PostgreSQL runs statements in its own processes: their CPU time is not in CPU ms, and the workers'"
+              " wait for it is among the waits.")
     busiest = max(r.other_load for r in results)
     if busiest > 0.25:
         print(f"Other processes kept up to {busiest:.2f} cores busy during a run (py-spy itself left out): the "

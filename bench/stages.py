@@ -35,7 +35,7 @@ VIEW = "view code (app)"
 OTHER = "other"
 # Not CPU time, so left out of the shares and counted apart: a thread
 # waiting for work (a connection, its next flush), and a worker inside a
-# socket call (see the rules).
+# socket call to the client or to PostgreSQL (see the rules).
 IDLE = "idle"
 SOCKET_WAIT = "socket wait"
 EXCLUDED = (IDLE, SOCKET_WAIT)
@@ -84,6 +84,13 @@ RULES: tuple[Rule, ...] = (
     Rule(SOCKET_WAIT, "gunicorn/util.py", ("write", "write_chunk", "close_graceful"), leaf_only=True),
     Rule(SOCKET_WAIT, "gunicorn/http/unreader.py", ("SocketUnreader.chunk",), leaf_only=True),
     Rule(SOCKET_WAIT, "socket.py", ("socket.accept", "socket._real_close", "socket.close"), leaf_only=True),
+    # The same with PostgreSQL: psycopg sending a statement (libpq's write
+    # wakes the server's backend) and waiting for its answer. The backend's
+    # own CPU time is another process's, not in gunicorn's CPU ms at all.
+    Rule(SOCKET_WAIT, "psycopg/_cursor_base.py", ("BaseCursor._execute_send",), leaf_only=True),
+    Rule(SOCKET_WAIT, "psycopg/_connection_base.py", ("BaseConnection._exec_command",), leaf_only=True),
+    Rule(SOCKET_WAIT, "psycopg/connection.py", ("Connection.wait",), leaf_only=True),
+    Rule(SOCKET_WAIT, "psycopg/waiting.py", leaf_only=True),
 
     # Wrappers on every stack of a page: their own lines are tiny, and the
     # stage is whatever they wrap. login_required runs the whole view.

@@ -162,6 +162,10 @@ def test_a_worker_inside_a_socket_call_is_waiting() -> None:
     assert stage_of(*send) == SOCKET_WAIT
     # Only at the leaf: a frame above the call is still the response.
     assert stage_of(*send, f"to_bytestring ({SITE}/gunicorn/util.py:629)") == RESPONSE
+    # So is psycopg waiting for PostgreSQL's answer; building the statement is still query time.
+    execute = (*REQUEST, SQL, f"Cursor.execute ({SITE}/psycopg/cursor.py:97)")
+    assert stage_of(*execute, f"Connection.wait ({SITE}/psycopg/connection.py:495)") == SOCKET_WAIT
+    assert stage_of(*execute, f"PostgresQuery.dump ({SITE}/psycopg/_queries.py:120)") == QUERY
 
 
 def test_every_rule_names_a_known_stage() -> None:
