@@ -39,7 +39,7 @@ def login() -> str | Response:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(User.by_username(form.username.data))
+        user = User.named(form.username.data)
         # One message, and the same work, for an unknown user and a wrong
         # password: neither the page nor its timing tells which accounts exist.
         if user is None:

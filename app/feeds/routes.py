@@ -146,7 +146,7 @@ def answer_a_poll_from_memory() -> Response | None:
 
 @bp.route("/user/<username>/feed.atom")
 def user_feed(username: str) -> Response:
-    user = db.session.scalar(User.by_username(username))
+    user = User.named(username)
     if user is None:
         abort(404)
     return _feed(USER_FEED, {"feed_user_id": user.id}, f"{user.username} on Microblog", "main.user",

@@ -53,3 +53,21 @@ def paginate(query: sa.Select, page: int, per_page: int | None = None) -> Page:
     query = query.limit(per_page + 1).offset((page - 1) * per_page)
     rows = list(db.session.scalars(query).unique())
     return Page(items=rows[:per_page], page=page, has_next=len(rows) > per_page)
+
+
+# The bound parameters of a statement that page_of() runs.
+PAGE_LIMIT, PAGE_OFFSET = "page_limit", "page_offset"
+
+
+def paged(query: sa.Select) -> sa.Select:
+    """``query`` limited to one page by bound parameters, for page_of():
+    built once at import, not per request."""
+    return query.limit(sa.bindparam(PAGE_LIMIT)).offset(sa.bindparam(PAGE_OFFSET))
+
+
+def page_of(statement: sa.Select, page: int, **params: object) -> Page:
+    """What paginate() gives, from a statement made by paged()."""
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    rows = list(db.session.scalars(statement, {PAGE_LIMIT: per_page + 1, PAGE_OFFSET: (page - 1) * per_page,
+                                               **params}).unique())
+    return Page(items=rows[:per_page], page=page, has_next=len(rows) > per_page)

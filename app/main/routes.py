@@ -76,7 +76,7 @@ def explore() -> str:
 @bp.route("/user/<username>")
 @login_required
 def user(username: str) -> str:
-    profile = db.first_or_404(User.by_username(username))
+    profile = User.named(username) or abort(404)
     page = page_number()
     posts = PROFILE.page(page, current_user.id, profile_id=profile.id)
     stats = profile.stats(viewer=current_user)
@@ -91,7 +91,7 @@ def user(username: str) -> str:
 @login_required
 def user_popup(username: str) -> str:
     """The HTML fragment of a user popup: three statements (viewer, user, stats)."""
-    profile = db.first_or_404(User.by_username(username))
+    profile = User.named(username) or abort(404)
     return render_template("main/user_popup.html", user=profile, stats=profile.stats(viewer=current_user),
                            form=EmptyForm())
 
@@ -132,7 +132,7 @@ def _follow_action(username: str, follow: bool) -> Response:
     form = EmptyForm()
     if not form.validate_on_submit():
         return redirect(url_for("main.index"))
-    target = db.session.scalar(User.by_username(username))
+    target = User.named(username)
     if target is None:
         abort(404)
     if target.id == current_user.id:

@@ -1,16 +1,16 @@
 """GET/POST /send_message/<recipient> and GET /messages."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.extensions import db
 from app.i18n.gettext import gettext as _
 from app.limits import describe_all, wait_words
-from app.lists import message_rows, page_number, paginate
+from app.lists import message_rows, page_number
+from app.lists.pagination import page_of
 from app.messages.forms import MessageForm
-from app.messages.service import LIMITED, inbox, mark_read, may_send, send_message, send_wait
+from app.messages.service import INBOX_PAGE, LIMITED, mark_read, may_send, send_message, send_wait
 from app.models import User
 
 bp = Blueprint("messages", __name__)
@@ -23,7 +23,7 @@ def limit_words() -> str:
 @bp.route("/send_message/<recipient>", methods=["GET", "POST"])
 @login_required
 def send(recipient: str) -> str | Response | tuple[str, int]:
-    user = db.first_or_404(User.by_username(recipient))
+    user = User.named(recipient) or abort(404)
     form = MessageForm()
     if form.validate_on_submit():
         if not may_send(current_user):
@@ -46,6 +46,6 @@ def messages() -> str:
     # Marked read before the page is read, so a message arriving meanwhile is
     # either on this page or still unread: never read unseen.
     mark_read(current_user)
-    listed = paginate(inbox(current_user), page)
+    listed = page_of(INBOX_PAGE, page, recipient=current_user.id)
     return render_template("messages/messages.html", title=_("Messages"), messages=listed,
                            rows=message_rows(listed.items), endpoint="messages.messages")

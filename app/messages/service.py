@@ -8,6 +8,7 @@ from limits import RateLimitItem
 from app.extensions import db
 from app.i18n.gettext import lazy_gettext as _l
 from app.limits import allowed, longest_wait
+from app.lists.pagination import paged
 from app.models import Message, User, utcnow
 from app.models.base import commit_keeping_loaded
 from app.notifications import notify
@@ -63,6 +64,11 @@ def mark_read(user: User) -> None:
     user.unread_message_count = 0
     notify(user.id, UNREAD, 0)
     commit_keeping_loaded()  # the page still shows this user (the badge): no reload
+
+
+# The inbox page's statement, built once (app/lists/pagination.py's page_of).
+INBOX_PAGE = paged(sa.select(Message).where(Message.recipient_id == sa.bindparam("recipient"))
+                   .order_by(Message.timestamp.desc(), Message.id.desc()))
 
 
 def inbox(user: User) -> sa.Select[tuple[Message]]:
