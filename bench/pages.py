@@ -35,38 +35,46 @@ BASE_SCALE = Scale(users=1000, posts=20_000, follows=20, messages=20_000)
 # 1,300 of 20,000: a third are in other languages), more than SEARCH_RANK_WINDOW;
 # "universe" (rank 1000) in 0.15%; the phrase joins ranks 6 and 0; "wor*"
 # is a prefix of several words.
+# Issue 17's targets, as % of hello world: the main logged-in pages on
+# SQLite, and the same pages on PostgreSQL (the production database, whose
+# server shares the machine's cores with the app's workers and wrk).
+PAGE_PCT = 12.0
+PG_PAGE_PCT = 10.0
+# Pages the issue sets no new target for keep the earlier one.
+OTHER_PCT = 8.0
+
 SEARCHES = (
-    Page("/search?q=coffee", logged_in=True, min_pct_of_hello=8.0),
-    Page("/search?q=universe", logged_in=True, min_pct_of_hello=8.0),
-    Page("/search?q=%22good+time%22", logged_in=True, min_pct_of_hello=8.0),
-    Page("/search?q=wor*", logged_in=True, min_pct_of_hello=8.0),
+    Page("/search?q=coffee", logged_in=True, min_pct_of_hello=PAGE_PCT),
+    Page("/search?q=universe", logged_in=True, min_pct_of_hello=OTHER_PCT),
+    Page("/search?q=%22good+time%22", logged_in=True, min_pct_of_hello=OTHER_PCT),
+    Page("/search?q=wor*", logged_in=True, min_pct_of_hello=OTHER_PCT),
 )
 
 PAGES = (
-    Page("/auth/login", logged_in=False, min_pct_of_hello=20.0),
-    Page("/index", logged_in=True, min_pct_of_hello=8.0),
-    Page("/explore", logged_in=True, min_pct_of_hello=8.0),
-    Page("/user/user2", logged_in=True, min_pct_of_hello=8.0),
+    Page("/auth/login", logged_in=False, min_pct_of_hello=25.0),
+    Page("/index", logged_in=True, min_pct_of_hello=PAGE_PCT),
+    Page("/explore", logged_in=True, min_pct_of_hello=PAGE_PCT),
+    Page("/user/user2", logged_in=True, min_pct_of_hello=PAGE_PCT),
     # Marks the inbox read: the first view writes, every later one (the
     # steady state, which is what is measured and counted) does not.
-    Page("/messages", logged_in=True, min_pct_of_hello=8.0),
+    Page("/messages", logged_in=True, min_pct_of_hello=PAGE_PCT),
     # The poll: the user's row and one indexed query, nothing written.
-    Page("/notifications?since=0", logged_in=True, min_pct_of_hello=30.0, max_sql=2),
+    Page("/notifications?since=0", logged_in=True, min_pct_of_hello=40.0, max_sql=2),
     # A post's page: the busiest thread of the seeded data (bench/seeded.py).
-    Page("/post/{thread}", logged_in=True, min_pct_of_hello=8.0),
+    Page("/post/{thread}", logged_in=True, min_pct_of_hello=PAGE_PCT),
     *SEARCHES,
     # The most used tag of the seeded data, and the posts that mention USER.
-    Page("/tag/{tag}", logged_in=True, min_pct_of_hello=8.0),
-    Page("/mentions", logged_in=True, min_pct_of_hello=8.0),
+    Page("/tag/{tag}", logged_in=True, min_pct_of_hello=PAGE_PCT),
+    Page("/mentions", logged_in=True, min_pct_of_hello=OTHER_PCT),
     # Feeds, as a reader fetches them: the whole feed, and a poll with its ETag.
-    Page("/user/user2/feed.atom", logged_in=False, min_pct_of_hello=8.0),
-    Page("/user/user2/feed.atom", logged_in=False, min_pct_of_hello=30.0, revalidate=True),
-    Page("/tag/{tag}/feed.atom", logged_in=False, min_pct_of_hello=8.0),
-    Page("/tag/{tag}/feed.atom", logged_in=False, min_pct_of_hello=30.0, revalidate=True),
+    Page("/user/user2/feed.atom", logged_in=False, min_pct_of_hello=OTHER_PCT),
+    Page("/user/user2/feed.atom", logged_in=False, min_pct_of_hello=40.0, revalidate=True),
+    Page("/tag/{tag}/feed.atom", logged_in=False, min_pct_of_hello=OTHER_PCT),
+    Page("/tag/{tag}/feed.atom", logged_in=False, min_pct_of_hello=40.0, revalidate=True),
     # The feed and a post again, in Spanish: beside the English rows, what
     # translating a page costs.
-    Page("/index", logged_in=True, min_pct_of_hello=8.0, language="es"),
-    Page("/post/{thread}", logged_in=True, min_pct_of_hello=8.0, language="es"),
+    Page("/index", logged_in=True, min_pct_of_hello=PAGE_PCT, language="es"),
+    Page("/post/{thread}", logged_in=True, min_pct_of_hello=OTHER_PCT, language="es"),
 )
 TAG_PAGE = PAGES[11]
 FEED = PAGES[1]
@@ -104,11 +112,19 @@ def run_hello(args: argparse.Namespace, log: IO[str]) -> PageResult:
         return measure_page(server, "/", None, args, log)
 
 
+def _target(page: Page, database: str) -> float:
+    """The page's % of hello world: on PostgreSQL, the issue asks PG_PAGE_PCT
+    of the pages it asks PAGE_PCT of on SQLite."""
+    if database == "postgresql" and page.min_pct_of_hello == PAGE_PCT:
+        return PG_PAGE_PCT
+    return page.min_pct_of_hello
+
+
 def run_base(hello: PageResult, args: argparse.Namespace, log: IO[str]) -> list[PageResult]:
     with seeded_server(BASE_SCALE, "1x", f"{len(PAGES)} pages", log, args.database) as site:
         results = measure_pages(site, PAGES, args, log)
     for page, result in zip(PAGES, results, strict=True):
-        judge(result, hello, "hello", page.min_pct_of_hello, page.max_sql)
+        judge(result, hello, "hello", _target(page, args.database), page.max_sql)
     return results
 
 
