@@ -8,10 +8,14 @@ friends depends only on the endpoint, its values and the site's root
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, url_for
 from flask.globals import _cv_request  # Flask 3's context variable (pinned version)
+from markupsafe import Markup
+
+from app.extensions import bootstrap
 
 _KEY = "microblog_urls"
 # A pager's page numbers and profile names make the keys; past this many the
@@ -26,7 +30,9 @@ def template_url_for(endpoint: str, **values: Any) -> str:
         return url_for(endpoint, **values)
     # The request's context straight from its context variable: through the
     # request and current_app proxies, the lookups cost as much as the rest.
-    ctx = _cv_request.get()
+    ctx = _cv_request.get(None)
+    if ctx is None:  # outside a request (an email from a job): url_for's own rules
+        return url_for(endpoint, **values)
     root = ctx.request.root_path  # what request.script_root returns
     try:
         key = (root, endpoint, *sorted(values.items())) if values else (root, endpoint)
@@ -42,6 +48,29 @@ def template_url_for(endpoint: str, **values: Any) -> str:
     return address
 
 
+def bootstrap_css() -> Markup:
+    """Flask-Bootstrap's ``load_css()``, kept per site root: it builds its
+    address and tag again on every page, and depends on nothing else."""
+    return _kept_markup("bootstrap.css", lambda: bootstrap.load_css())
+
+
+def bootstrap_js() -> Markup:
+    """Flask-Bootstrap's ``load_js()``, kept per site root (see bootstrap_css)."""
+    return _kept_markup("bootstrap.js", lambda: bootstrap.load_js())
+
+
+def _kept_markup(name: str, build: Callable[[], Markup]) -> Markup:
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        return build()
+    kept: dict[tuple, str] = ctx.app.extensions[_KEY]
+    key = (ctx.request.root_path, name)
+    markup = kept.get(key)
+    if markup is None:
+        markup = kept[key] = build()
+    return Markup(markup)
+
+
 def init_app(app: Flask) -> None:
     app.extensions[_KEY] = {}
-    app.jinja_env.globals["url_for"] = template_url_for
+    app.jinja_env.globals.update(url_for=template_url_for, bootstrap_css=bootstrap_css, bootstrap_js=bootstrap_js)

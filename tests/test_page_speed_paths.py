@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import Flask, url_for
+from flask import Flask, render_template_string, url_for
 from flask.testing import FlaskClient
 
 from app import db
@@ -96,3 +96,20 @@ def test_the_checkout_ping_is_for_servers_only(app: Flask, backend: str) -> None
     # PostgreSQL connections can die between requests (a restart, a
     # failover) and are tested at checkout; an SQLite file has nothing to lose.
     assert db.engine.pool._pre_ping is (backend == "postgresql")
+
+
+def test_addresses_outside_a_request_follow_url_for(app: Flask) -> None:
+    # A template rendered away from a request (an email from a job) gets
+    # url_for's own answer there: an absolute address on SERVER_NAME.
+    app.config["SERVER_NAME"] = "microblog.example"
+    with app.app_context():
+        assert render_template_string("{{ url_for('main.explore') }}") == url_for("main.explore")
+        assert render_template_string("{{ url_for('main.explore') }}") == "http://microblog.example/explore"
+
+
+def test_bootstrap_follows_each_site_root(client: FlaskClient) -> None:
+    under_blog = client.get("/auth/login", base_url="http://localhost/blog").get_data(as_text=True)
+    at_root = client.get("/auth/login").get_data(as_text=True)
+    assert 'href="/blog/bootstrap/static/css/bootstrap.min.css"' in under_blog
+    assert 'src="/blog/bootstrap/static/js/bootstrap.min.js"' in under_blog
+    assert 'href="/bootstrap/static/css/bootstrap.min.css"' in at_root
