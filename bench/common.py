@@ -148,12 +148,13 @@ class Server:
 @contextmanager
 def gunicorn(
     app_spec: str, env: Mapping[str, str], log: IO[str], ready_path: str = "/", workers: int = 2,
-    config: Path | None = None, ready_timeout: float = 30,
+    config: Path | None = None, ready_timeout: float = 30, cwd: Path = ROOT,
 ) -> Iterator[Server]:
     """Serve ``app_spec`` with sync workers on a free port.
 
     ``config`` is a gunicorn config file (``DEPLOY_CONFIG`` for the
     production settings); the port and ``workers`` given here win over it.
+    ``cwd`` is the checkout whose app is served (another one's, for an A/B).
     gunicorn is stopped on the way out, whatever ends the block (Ctrl-C too).
     """
     port = free_port()
@@ -168,7 +169,7 @@ def gunicorn(
     # A session of its own keeps Ctrl-C away from gunicorn: we stop it
     # ourselves, in order, instead of racing its own shutdown.
     proc = subprocess.Popen(
-        command, cwd=ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        command, cwd=cwd, env=dict(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
         deadline = time.monotonic() + ready_timeout
