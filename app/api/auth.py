@@ -12,7 +12,7 @@ from flask_limiter.util import get_remote_address
 
 from app.accounts import spend_a_password_check
 from app.errors import problem_response
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.limits import limit_message, wrong_password_limit
 from app.models import User
 from app.observability.metrics import LOGINS
@@ -62,7 +62,7 @@ def verify_password(username: str, password: str) -> User | None:
     # PostgreSQL rejects NUL in a text parameter: no such name can exist anyway.
     if not username or not password or "\x00" in username:
         return None
-    user = db.session.scalar(User.by_username(username))
+    user = User.named(username)
     if user is None:
         # The same work as a wrong password: the timing does not tell which accounts exist.
         spend_a_password_check(password)

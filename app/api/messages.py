@@ -17,7 +17,6 @@ from app.api.payload import MessageFields, read_fields
 from app.api.representations import get_by_id, message_dict, messages_page
 from app.api.routes import bp
 from app.errors import NotFoundError, problem_response
-from app.extensions import db
 from app.limits import describe, wait_words
 from app.messages.service import inbox, mark_read, may_send, send_message, send_wait
 from app.models import Message, User
@@ -55,7 +54,7 @@ def create_message() -> tuple[Response, int, dict[str, str]] | Response:
     """Send a message: ``{"recipient": "<username, any letter case>", "body": "..."}``.
     Writing to yourself is allowed, as on the web form."""
     data = read_fields(MessageFields, required=("recipient", "body"), trimmed=("body",))
-    recipient = db.session.scalar(User.by_username(data["recipient"]))
+    recipient = User.named(data["recipient"])
     if recipient is None:  # checked before the limit: a typo costs no send
         raise NotFoundError(f"There is no user named {data['recipient']}.")
     sender = token_user()

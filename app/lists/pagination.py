@@ -51,8 +51,7 @@ def page_number() -> int:
 def paginate(query: sa.Select, page: int, per_page: int | None = None) -> Page:
     per_page = per_page or current_app.config["POSTS_PER_PAGE"]
     query = query.limit(per_page + 1).offset((page - 1) * per_page)
-    rows = list(db.session.scalars(query).unique())
-    return Page(items=rows[:per_page], page=page, has_next=len(rows) > per_page)
+    return _cut(list(db.session.scalars(query).unique()), page, per_page)
 
 
 # The bound parameters of a statement that page_of() runs.
@@ -68,6 +67,10 @@ def paged(query: sa.Select) -> sa.Select:
 def page_of(statement: sa.Select, page: int, **params: object) -> Page:
     """What paginate() gives, from a statement made by paged()."""
     per_page = current_app.config["POSTS_PER_PAGE"]
-    rows = list(db.session.scalars(statement, {PAGE_LIMIT: per_page + 1, PAGE_OFFSET: (page - 1) * per_page,
-                                               **params}).unique())
+    rows = db.session.scalars(statement, {PAGE_LIMIT: per_page + 1, PAGE_OFFSET: (page - 1) * per_page, **params})
+    return _cut(list(rows.unique()), page, per_page)
+
+
+def _cut(rows: list, page: int, per_page: int) -> Page:
+    """A page of ``rows``, fetched one past it: that row says whether another page exists."""
     return Page(items=rows[:per_page], page=page, has_next=len(rows) > per_page)

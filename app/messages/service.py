@@ -66,12 +66,13 @@ def mark_read(user: User) -> None:
     commit_keeping_loaded()  # the page still shows this user (the badge): no reload
 
 
-# The inbox page's statement, built once (app/lists/pagination.py's page_of).
-INBOX_PAGE = paged(sa.select(Message).where(Message.recipient_id == sa.bindparam("recipient"))
-                   .order_by(Message.timestamp.desc(), Message.id.desc()))
+# A recipient's messages, newest first (the recipient/timestamp index), and
+# the inbox page's statement: built once (app/lists/pagination.py's page_of).
+_INBOX = (sa.select(Message).where(Message.recipient_id == sa.bindparam("recipient"))
+          .order_by(Message.timestamp.desc(), Message.id.desc()))
+INBOX_PAGE = paged(_INBOX)
 
 
 def inbox(user: User) -> sa.Select[tuple[Message]]:
-    """``user``'s messages, newest first (the recipient/timestamp index)."""
-    return (sa.select(Message).where(Message.recipient_id == user.id)
-            .order_by(Message.timestamp.desc(), Message.id.desc()))
+    """``user``'s messages, newest first, for callers that page it themselves (the API)."""
+    return _INBOX.params(recipient=user.id)

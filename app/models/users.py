@@ -106,7 +106,8 @@ class User(UserMixin, db.Model):
 
     @staticmethod
     def by_username(username: str) -> sa.Select[tuple[User]]:
-        return sa.select(User).where(sa.func.lower(User.username) == username.lower())
+        """The select of ``named()``, for callers that shape it further."""
+        return _NAMED.params(name=username.lower())
 
     @staticmethod
     def named(username: str) -> User | None:
