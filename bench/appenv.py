@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import IO
 
@@ -53,3 +54,12 @@ def without_multiprocess(env: dict[str, str]) -> dict[str, str]:
 
 def load_average() -> float:
     return os.getloadavg()[0]
+
+
+def warn_if_busy(consequence: str) -> float:
+    """The load average before a benchmark starts, with a warning on stderr
+    saying ``consequence`` when the machine is not idle."""
+    load = load_average()
+    if load > 0.5:
+        print(f"warning: load average is {load:.2f} before starting; {consequence}", file=sys.stderr)
+    return load

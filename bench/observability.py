@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from bench import failing, overhead, scrape
-from bench.appenv import load_average
+from bench.appenv import warn_if_busy
 from bench.common import ROOT
 from bench.targets import Figure, describe_code, log_path, print_table, save, stamp, summary
 
@@ -42,10 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--parts takes letters from {PARTS!r}")
 
     when = stamp()
-    load = load_average()
-    if load > 0.5:
-        print(f"warning: load average is {load:.2f} before starting; A/B ratios hold up better than req/s",
-              file=sys.stderr)
+    load = warn_if_busy("A/B ratios hold up better than req/s")
     path = log_path("observability", when)
     print(f"Logging server and wrk output to {path.relative_to(ROOT)}")
     print(f"Measuring {describe_code()}")

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from bench.appenv import warn_if_busy
 from bench.common import ROOT, gunicorn
 from bench.report import PageResult, Phase, print_report
 from bench.seeded import MAX_SQL, USER, Page, Scale, judge, measure_page, measure_pages, seeded_server
@@ -153,10 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     # The figures are only comparable on an otherwise idle machine: the
     # benchmark itself uses every core.
-    load = os.getloadavg()[0]
-    if load > 0.5:
-        print(f"warning: load average is {load:.2f} before starting; other work will lower the figures",
-              file=sys.stderr)
+    load = warn_if_busy("other work will lower the figures")
     RESULTS.mkdir(exist_ok=True)
     log_path = RESULTS / f"pages-{args.database}-{stamp}.log"
     print(f"Logging seed, gunicorn and wrk output to {log_path.relative_to(ROOT)}")

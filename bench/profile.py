@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from bench import pyspy
-from bench.appenv import load_average
+from bench.appenv import warn_if_busy
 from bench.client import get_status, wrk_headers
 from bench.common import ROOT, WrkResult, measure, run_wrk, status_lua
 from bench.pages import BASE_SCALE, PAGES
@@ -219,10 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"{pyspy.PY_SPY} is missing: pip install -r requirements-dev.txt")
 
     when = stamp()
-    load = load_average()
-    if load > 0.5:
-        print(f"warning: load average is {load:.2f} before starting; CPU ms will be noisier than the shares",
-              file=sys.stderr)
+    load = warn_if_busy("CPU ms will be noisier than the shares")
     name = f"profile-{args.database}-{when}"
     path = log_path(f"profile-{args.database}", when)
     print(f"Logging seed, gunicorn, wrk and py-spy output to {path.relative_to(ROOT)}")
