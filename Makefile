@@ -53,8 +53,8 @@ bench: $(BIN)/.dev translations
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
 
-# Observability, background-job, search, language-detection, profile, soak and fault benchmarks (see README, Benchmarks).
-.PHONY: bench-observability bench-jobs bench-search bench-detect bench-profile soak faults
+# Observability, background-job, search, language-detection, profile, floor, soak and fault benchmarks (see README, Benchmarks).
+.PHONY: bench-observability bench-jobs bench-search bench-detect bench-profile bench-floor soak faults
 bench-observability: $(BIN)/.dev translations
 	$(BIN)/python -m bench.observability $(BENCH_ARGS)
 
@@ -70,6 +70,9 @@ bench-detect: $(BIN)/.dev
 # py-spy attaches to gunicorn's workers: run it as root (or with CAP_SYS_PTRACE).
 bench-profile: $(BIN)/.dev translations
 	$(BIN)/python -m bench.profile $(BENCH_ARGS)
+
+bench-floor: $(BIN)/.dev translations
+	$(BIN)/python -m bench.floor $(BENCH_ARGS)
 
 soak: $(BIN)/.dev translations
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)
