@@ -57,9 +57,10 @@ def _kept(function: Callable[..., Any], store: dict[Hashable, Any],
 
 def _free_post_html() -> None:
     # Views import post_rows by name: replace it in every module that did.
-    kept = _kept(rows.post_rows, {}, lambda posts, viewer_id, bodies=None: (viewer_id, tuple(p.id for p in posts)))
+    original = rows.post_rows  # compared with as it is replaced, app.lists.rows's own name included
+    kept = _kept(original, {}, lambda posts, viewer_id, bodies=None: (viewer_id, tuple(p.id for p in posts)))
     for module in list(sys.modules.values()):
-        if getattr(module, "post_rows", None) is rows.post_rows:
+        if getattr(module, "post_rows", None) is original:
             module.post_rows = kept  # type: ignore[attr-defined]
 
 

@@ -25,7 +25,9 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from app import db
 from app.models import Post, User
+from app.lists.rows import post_rows as original_post_rows
 from bench.floor_app import application as app
+import app.main.routes as feed_views
 
 app.config.update(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
 with app.app_context():
@@ -48,11 +50,12 @@ for _ in range(2):
     statements.clear()
     page = client.get("/index")
     views.append({"status": page.status_code, "body": page.get_data(as_text=True), "statements": len(statements)})
-print(json.dumps(views))
+rows_reused = feed_views.post_rows is not original_post_rows
+print(json.dumps({"views": views, "rows_reused": rows_reused}))
 """
 
 
-def _views(step: str, tmp_path: Path) -> list[dict]:
+def _views(step: str, tmp_path: Path) -> dict:
     env = {**os.environ, "BENCH_FLOOR": step, "DATABASE_URL": f"sqlite:///{tmp_path / (step + '.db')}",
            "SECRET_KEY": "floor-test", "LOG_DIR": str(tmp_path / f"logs-{step}")}
     done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -68,9 +71,14 @@ def _unsigned(body: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def views(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     tmp = tmp_path_factory.mktemp("floor")
     return {step: _views(step, tmp) for step in STEPS}
+
+
+@pytest.fixture(scope="module")
+def views(runs: dict[str, dict]) -> dict[str, list[dict]]:
+    return {step: run["views"] for step, run in runs.items()}
 
 
 def test_every_step_sends_the_page_full_sends(views: dict[str, list[dict]]) -> None:
@@ -98,3 +106,8 @@ def test_an_unknown_step_is_refused(tmp_path: Path) -> None:
                           text=True, timeout=60, check=False)
     assert done.returncode != 0
     assert "BENCH_FLOOR must be one of full, post-html, templates, view; got 'everything'" in done.stderr
+
+
+def test_the_feed_view_gets_the_reused_post_rows_from_post_html_on(runs: dict[str, dict]) -> None:
+    assert {step: run["rows_reused"] for step, run in runs.items()} == {
+        "full": False, "post-html": True, "templates": True, "view": True}
