@@ -1,7 +1,8 @@
 """The shortcuts issue 17 took for speed, each held to what it replaced.
 
-Addresses kept per site root (app/urls.py), each author's pieces built
-once a page (app/lists/rows.py), the NUL scan's fast path for GETs
+Addresses kept per site root (app/urls.py), each post's author where the
+articles are built (app/lists/post_html.py; tests/test_kept_articles.py holds
+the kept articles to every viewer's own view), the NUL scan's fast path for GETs
 (app/security.py), user look-ups by name through one prepared statement,
 and the engine's checkout ping only where a connection can be lost.
 """
@@ -55,8 +56,8 @@ def test_the_address_table_stays_bounded(app: Flask) -> None:
 
 
 def test_each_post_shows_its_own_author(client: FlaskClient, logged_in: User, john: User) -> None:
-    # Authors' pieces are built once a page and reused for their other posts:
-    # interleaved posts of two authors must each carry their own.
+    # Interleaved posts of two authors, each article kept on its own: each
+    # must carry its own author.
     ann = make_user("ann")
     for n, author in enumerate((ann, john, ann, john, ann)):
         db.session.add(Post(body=f"post number {n}", author=author))

@@ -10,15 +10,19 @@ step with js/likes.js, js/popups.js and the tests, which look for them.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import NamedTuple
+from urllib.parse import quote
 
-from markupsafe import Markup, escape
+from markupsafe import escape
 
+from app.avatars import avatar_path
+from app.i18n import dates
 from app.i18n.gettext import gettext as _
 from app.i18n.gettext import ngettext, translations
 from app.lists.posts import Listed
+from app.posts.render import body_markup
 
 
 class Labels:
@@ -68,86 +72,119 @@ def hidden_fields(csrf_token: str, back: str) -> str:
             f'<input type="hidden" name="next" value="{escape(back)}">')
 
 
+class Site(NamedTuple):
+    """How this request writes any post, whoever views it and on whichever
+    page: the same for every request in one language under one root."""
+
+    script_root: str  # as the request has it; escaped where it is written
+    secret: str  # the avatars' key (app/avatars.py)
+    language: str  # the page's language: its words and its dates
+    words: Labels  # that language's Labels
+    translate_to: str | None  # the page's language, when a translation provider is set
+
+
 class PagePart(NamedTuple):
-    """What every post of one page shares: computed once a page, not per post."""
+    """What is this viewer's and this page's own: computed once a page, not
+    per post, and never part of a kept article (``article()``)."""
 
-    post_prefix: str  # "<root>/post/", escaped
     viewer_id: int
-    edit_after: datetime  # editable when posted after this
-    hidden: str  # the like form's hidden fields (hidden_fields())
+    edit_after: datetime  # the viewer's own posts are editable when posted after this
+    hidden: str  # the like form's hidden fields (hidden_fields()): this session's token, this page
     delete_next: str  # this page, URL-quoted, for Delete's ?next=
-    translate_to: str | None  # the page's language, when a provider is set
     words: Labels
-    day: Callable[[datetime], str]  # a moment as the page's language writes it (dates.when)
 
 
-class Author(NamedTuple):
-    """The escaped pieces of one author, built once a page however many of
-    their posts it shows."""
+class Article(NamedTuple):
+    """A listed post's HTML around the page's own parts: ``head``, then the
+    like form's hidden fields, then ``tail``, then the viewer's Edit and
+    Delete (``owner_actions()``), then ARTICLE_END."""
 
-    link: str  # the name, linked to the profile (its popup: js/popups.js)
-    avatar: str  # the avatar, linked to the profile
+    url: str
+    head: str
+    tail: str
 
 
-def author(username: str, profile_url: str, avatar_url: str) -> Author:
+ARTICLE_END = "</div></div></article>\n"
+# Articles kept per process (app/lists/rows.py): a few MB at this many.
+ARTICLES_KEPT = 4096
+
+
+def _author(username: str, profile_url: str, avatar_url: str) -> tuple[str, str]:
     # The name in a span of its own: its popup goes into the name's parent,
     # and Tab must reach it before the time's link.
-    return Author(f'<span class="post-author"><a class="user-popup" href="{profile_url}">{escape(username)}</a></span>',
-                  f'<a href="{profile_url}"><img class="avatar" src="{avatar_url}" width="36" height="36" alt=""></a>')
+    return (f'<span class="post-author"><a class="user-popup" href="{profile_url}">{escape(username)}</a></span>',
+            f'<a href="{profile_url}"><img class="avatar" src="{avatar_url}" width="36" height="36" alt=""></a>')
 
 
-def _actions(post: Listed, url: str, part: PagePart) -> str:
-    """Like/Unlike (a form: it works without JavaScript), the like count,
-    Reply, Translate (js/translate.js; without JavaScript a plain link to the
-    post's page), and Edit and Delete on your own posts."""
-    words = part.words
+def _reply_line(post: Listed, post_prefix: str, words: Labels) -> str:
+    if post.in_reply_to_id is not None:
+        name = post.reply_to_user.username if post.reply_to_user is not None else ""
+        text = words.replying_to % {"username": escape(name)}
+        return f'<div class="small reply-line"><a href="{post_prefix}{post.in_reply_to_id}">{text}</a></div>'
+    if post.reply_to_user_id is not None:  # it answered a post that has since been deleted
+        return f'<div class="small reply-line text-body-secondary">{words.replying_to_deleted}</div>'
+    return ""
+
+
+def build(post: Listed, site: Site, body: str) -> Article:
+    """The post as ``site`` writes it, ``body`` (already HTML) as its text:
+    avatar, author, its time linking to its page, "edited", the reply line,
+    the body, Like or Unlike (a form: it works without JavaScript), the like
+    count, Reply, and Translate (js/translate.js; without JavaScript a plain
+    link to the post's page). Nothing here is the viewer's but whether they
+    like it, which is part of ``post``."""
+    words, language = site.words, site.language
+    root = str(escape(site.script_root))
+    post_prefix = f"{root}/post/"
+    url = f"{post_prefix}{post.id}"
+    profile_url = f"{root}/user/{quote(post.author.username)}"
+    link, avatar = _author(post.author.username, profile_url,
+                           avatar_path(root, site.secret, post.author.email or ""))
+    edited = ""
+    if post.edited is not None:
+        when = f'<time datetime="{post.edited.isoformat()}">{dates.when(post.edited, language)}</time>'
+        edited = f' · <span class="post-edited">{words.edited % {"time": when}}</span>'
+    said = words.said % {
+        "author": link,
+        "time": f'<a class="post-link" href="{url}"><time datetime="{post.timestamp.isoformat()}">'
+                f'{dates.when(post.timestamp, language)}</time></a>',
+    }
     action, label, pressed = ("unlike", words.unlike, "true") if post.liked else ("like", words.like, "false")
-    html = (
+    head = (
+        f'<article class="d-flex gap-3 py-2 border-bottom post" id="post-{post.id}">{avatar}'
+        f'<div class="flex-grow-1"><div class="small text-body-secondary">{said}{edited}</div>'
+        f'{_reply_line(post, post_prefix, words)}<div class="post-body">{body}</div>'
         '<div class="post-actions small d-flex gap-3 align-items-center">'
-        f'<form class="like-form" method="post" action="{url}/{action}">{part.hidden}'
+        f'<form class="like-form" method="post" action="{url}/{action}">'
+    )
+    tail = (
         f'<button type="submit" class="btn btn-link btn-sm p-0 like-button" aria-pressed="{pressed}">{label}</button>'
         f'</form><a class="like-count" href="{url}/likes">{words.likes(post.like_count)}</a>'
         f'<a class="reply-action" href="{url}#reply">{words.reply}</a>'
     )
-    # The Translate link: into the page's language, for a post known to be in
-    # another one (a code from LANGUAGES: nothing to escape).
-    if part.translate_to is not None and post.language and post.language != part.translate_to:
-        html += (f'<a class="translate-action" href="{url}" data-post-id="{post.id}" data-dest="{part.translate_to}">'
+    # Into the page's language, for a post known to be in another one (a
+    # code from LANGUAGES: nothing to escape).
+    if site.translate_to is not None and post.language and post.language != site.translate_to:
+        tail += (f'<a class="translate-action" href="{url}" data-post-id="{post.id}" data-dest="{site.translate_to}">'
                  f'{words.translate}</a>')
-    if post.user_id == part.viewer_id:
-        if post.timestamp > part.edit_after:
-            html += f'<a class="edit-action" href="{url}/edit">{words.edit}</a>'
-        html += f'<a class="delete-action" href="{url}/delete?next={part.delete_next}">{words.delete}</a>'
-    return html + "</div>"
+    return Article(url, head, tail)
 
 
-def _reply_line(post: Listed, part: PagePart) -> str:
-    if post.in_reply_to_id is not None:
-        name = post.reply_to_user.username if post.reply_to_user is not None else ""
-        text = part.words.replying_to % {"username": escape(name)}
-        return f'<div class="small reply-line"><a href="{part.post_prefix}{post.in_reply_to_id}">{text}</a></div>'
-    if post.reply_to_user_id is not None:  # it answered a post that has since been deleted
-        return f'<div class="small reply-line text-body-secondary">{part.words.replying_to_deleted}</div>'
-    return ""
+@lru_cache(maxsize=ARTICLES_KEPT)
+def article(post: Listed, site: Site) -> Article:
+    """``build()`` with the post's own body, kept: the key is every value the
+    article is made of (the whole listed post, its like count and the
+    viewer's like included, and the site), so a post that changes in any way
+    is a new entry, and nothing of one viewer's page is in it. The feed's
+    articles were a fifth of its cost, most of it the same posts again."""
+    return build(post, site, escape(body_markup(post.body, post.body_html, site.script_root)))
 
 
-def article(post: Listed, url: str, by: Author, body: str, part: PagePart) -> Markup:
-    """The whole post: avatar, author, its time linking to its page, "edited",
-    the reply line, the body (``body``: already HTML) and the actions."""
-    words = part.words
-    edited = ""
-    if post.edited is not None:
-        when = f'<time datetime="{post.edited.isoformat()}">{part.day(post.edited)}</time>'
-        edited = f' · <span class="post-edited">{words.edited % {"time": when}}</span>'
-    said = words.said % {
-        "author": by.link,
-        "time": f'<a class="post-link" href="{url}"><time datetime="{post.timestamp.isoformat()}">'
-                f'{part.day(post.timestamp)}</time></a>',
-    }
-    return Markup(
-        f'<article class="d-flex gap-3 py-2 border-bottom post" id="post-{post.id}">{by.avatar}'
-        f'<div class="flex-grow-1"><div class="small text-body-secondary">{said}{edited}</div>'
-        f'{_reply_line(post, part)}<div class="post-body">{body}</div>'
-        f'{_actions(post, url, part)}'
-        "</div></article>\n"
-    )
+def owner_actions(post: Listed, url: str, part: PagePart) -> str:
+    """Edit (while the edit window is open) and Delete, on the viewer's own posts."""
+    if post.user_id != part.viewer_id:
+        return ""
+    html = ""
+    if post.timestamp > part.edit_after:
+        html = f'<a class="edit-action" href="{url}/edit">{part.words.edit}</a>'
+    return html + f'<a class="delete-action" href="{url}/delete?next={part.delete_next}">{part.words.delete}</a>'

@@ -15,12 +15,11 @@ from flask import current_app, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from app.avatars import avatar_path, avatar_url
+from app.avatars import avatar_url
 from app.i18n import dates
 from app.lists import post_html as html
 from app.lists.posts import Listed
 from app.models import Message, User, utcnow
-from app.posts.render import body_markup
 from app.translate import enabled as translation_enabled
 
 
@@ -66,14 +65,18 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
     """Rows of ``posts`` as ``viewer_id`` sees them; ``bodies`` replaces their
     text (search results, already escaped and highlighted).
 
-    Everything the posts of a page share is found once (proxies, config,
-    the CSRF token, the words), and each author's pieces once however many
-    of their posts the page shows: per post, only its own values are
-    formatted."""
-    script_root = request.script_root
-    root = str(escape(script_root))
-    user_prefix = f"{root}/user/"
+    What the posts of a page share is found once (proxies, config, the CSRF
+    token, the words). Each post's article is kept across requests
+    (app/lists/post_html.py's ``article()``, keyed by the whole post and the
+    site); per post and page, only the page's own parts are put around it:
+    the like form's hidden fields (this session's token, this page) and the
+    viewer's Edit and Delete."""
     code = dates.language()
+    words = html.labels()
+    config = current_app.config
+    # Into the page's language, when a provider is configured (one lookup a page, no SQL).
+    site = html.Site(request.script_root, config["SECRET_KEY"], code, words,
+                     code if translation_enabled() else None)
     # Where the like form and Delete come back to: this page, when it can be
     # fetched again. A form shown again after a POST (a reply with an error)
     # has a POST-only address: then nowhere, and they take their defaults.
@@ -81,26 +84,17 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
     if request.method == "GET":
         back = request.full_path if request.query_string else request.path
     part = html.PagePart(
-        post_prefix=f"{root}/post/", viewer_id=viewer_id,
+        viewer_id=viewer_id,
         # Editable if posted after this moment (one subtraction a page, not per post).
-        edit_after=utcnow() - timedelta(minutes=current_app.config["POST_EDIT_MINUTES"]),
-        hidden=html.hidden_fields(generate_csrf(), back), delete_next=quote(back, safe="/"),
-        # Into the page's language, when a provider is configured (one lookup a page, no SQL).
-        translate_to=code if translation_enabled() else None,
-        words=html.labels(), day=lambda moment: dates.when(moment, code),
+        edit_after=utcnow() - timedelta(minutes=config["POST_EDIT_MINUTES"]),
+        hidden=html.hidden_fields(generate_csrf(), back), delete_next=quote(back, safe="/"), words=words,
     )
-    secret = current_app.config["SECRET_KEY"]
-    authors: dict[int, html.Author] = {}
     rows = []
     for index, post in enumerate(posts):
-        by = authors.get(post.user_id)
-        if by is None:
-            name = post.author.username
-            by = authors[post.user_id] = html.author(
-                name, user_prefix + quote(name), avatar_path(root, secret, post.author.email or ""))
-        body = body_markup(post.body, post.body_html, script_root) if bodies is None else bodies[index]
-        url = f"{part.post_prefix}{post.id}"
-        rows.append(PostRow(post.id, url, html.article(post, url, by, escape(body), part)))
+        # Search's highlighted bodies are that query's own: built, not kept.
+        kept = html.article(post, site) if bodies is None else html.build(post, site, escape(bodies[index]))
+        rows.append(PostRow(post.id, kept.url, Markup(
+            f"{kept.head}{part.hidden}{kept.tail}{html.owner_actions(post, kept.url, part)}{html.ARTICLE_END}")))
     return rows
 
 
