@@ -185,6 +185,8 @@ class Config:
     DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 5)
     DB_POOL_TIMEOUT = env_float("DB_POOL_TIMEOUT", 5)
     DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 3)
+    # A pooled connection unused this long is tested before use (0: every checkout).
+    DB_PING_IDLE_SECONDS = env_float("DB_PING_IDLE_SECONDS", 5)
     DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 5000)
     # SQLite: how long a write waits for another connection's lock before
     # failing with "database is locked" (a 503).

@@ -75,9 +75,10 @@ def configure_database(app: Flask) -> None:
     options = {"hide_parameters": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # A server connection can die between requests (a restart, a
-        # failover): test it at checkout. SQLite's file has no connection to
-        # lose, and the ping was a statement more on every request.
-        options.setdefault("pool_pre_ping", True)
+        # failover): connections idle for DB_PING_IDLE_SECONDS are tested at
+        # checkout (app/db_events.py), not every one. SQLite's file has no
+        # connection to lose.
+        options.setdefault("pool_pre_ping", False)
         cfg = app.config
         options.setdefault("pool_size", cfg["DB_POOL_SIZE"])
         options.setdefault("max_overflow", cfg["DB_MAX_OVERFLOW"])

@@ -4,7 +4,8 @@ Addresses kept per site root (app/urls.py), each post's author where the
 articles are built (app/lists/post_html.py; tests/test_kept_articles.py holds
 the kept articles to every viewer's own view), the NUL scan's fast path for GETs
 (app/security.py), user look-ups by name through one prepared statement,
-and the engine's checkout ping only where a connection can be lost.
+and the engine's checkout ping only where a connection can be lost, and only
+after it sat idle.
 """
 from __future__ import annotations
 
@@ -95,8 +96,10 @@ def test_users_are_found_by_name_in_any_case(client: FlaskClient, logged_in: Use
 
 def test_the_checkout_ping_is_for_servers_only(app: Flask, backend: str) -> None:
     # PostgreSQL connections can die between requests (a restart, a
-    # failover) and are tested at checkout; an SQLite file has nothing to lose.
-    assert db.engine.pool._pre_ping is (backend == "postgresql")
+    # failover): idle ones are tested at checkout (tests/test_db_idle_ping.py
+    # holds what that does), never every one; an SQLite file has nothing to lose.
+    assert db.engine.pool._pre_ping is False
+    assert bool(db.engine.pool.dispatch.checkout) is (backend == "postgresql")
 
 
 def test_addresses_outside_a_request_follow_url_for(app: Flask) -> None:
