@@ -46,7 +46,8 @@ def ping_idle_connections(engine: sa.Engine, idle_seconds: float) -> None:
 def configure_engine(engine: sa.Engine) -> None:
     """Called in the app context, whose config holds the settings."""
     if engine.dialect.name != "sqlite":
-        if not engine.pool._pre_ping:  # an explicit pool_pre_ping=True already tests every checkout
+        # An explicit pool_pre_ping=True already tests every checkout.
+        if not current_app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
             ping_idle_connections(engine, current_app.config["DB_PING_IDLE_SECONDS"])
         return
     busy_timeout_ms = int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -23,9 +22,9 @@ from pathlib import Path
 from bench.abrounds import Side, cpu_ratio_pct, ratio_pct, side_by_side
 from bench.client import log_in, wrk_headers
 from bench.common import ROOT, Server, gunicorn, status_lua
-from bench.database import PASSWORD, app_env, seed_database
+from bench.database import PASSWORD
 from bench.pages import BASE_SCALE
-from bench.seeded import USER, busiest_tag, busiest_thread
+from bench.seeded import USER, busiest_tag, busiest_thread, seeded_env
 from bench.targets import RESULTS, stamp
 
 DEFAULT_PAGES = ("/index", "/explore", "/user/user2", "/messages", "/post/{thread}", "/search?q=coffee",
@@ -49,10 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     RESULTS.mkdir(exist_ok=True)
     log_file = RESULTS / f"ab-trees-{stamp()}.log"
     print(f"Logging seed, gunicorn and wrk output to {log_file.relative_to(ROOT)}")
-    with log_file.open("w") as log, tempfile.TemporaryDirectory(prefix="microblog-ab-") as tmp:
-        env = app_env(Path(tmp))
-        seed_database(env, BASE_SCALE.users, BASE_SCALE.posts, BASE_SCALE.follows, log,
-                      messages=BASE_SCALE.messages)
+    with log_file.open("w") as log, seeded_env(BASE_SCALE, "1x", f"{len(args.pages)} pages, two trees", log) as env:
         thread, tag = busiest_thread(env["DATABASE_URL"]), busiest_tag(env["DATABASE_URL"])
         with ExitStack() as stack:  # one login, its cookie good on both (same key, same database)
             session = log_in(_server(ROOT, env, log)(stack).url, USER, PASSWORD)

@@ -19,21 +19,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from collections.abc import Sequence
 from contextlib import ExitStack
-from pathlib import Path
 from typing import IO
 
-from bench.abrounds import Side
+from bench.abrounds import Side, ratio_pct
 from bench.appenv import warn_if_busy
 from bench.client import log_in, wrk_headers
 from bench.common import ROOT, Server, gunicorn, measure, status_lua
-from bench.database import PASSWORD, app_env, seed_database
+from bench.database import PASSWORD
 from bench.floor_app import STEPS
 from bench.pages import BASE_SCALE
-from bench.seeded import USER, busiest_tag, busiest_thread, database_url, vacuum_analyze
-from bench.targets import RESULTS, describe_code, median, stamp
+from bench.seeded import USER, busiest_tag, busiest_thread, seeded_env
+from bench.targets import RESULTS, describe_code, stamp
 
 DEFAULT_PAGES = ("/index", "/explore", "/user/user2", "/post/{thread}", "/messages", "/search?q=coffee")
 HELLO = "hello"
@@ -63,12 +61,6 @@ def _rounds(servers: dict[str, Server], path: str, headers: list[str], args: arg
     return sides
 
 
-def _pct(side: Side, hello: Side) -> float:
-    """side's req/s in % of hello world's in the same round, the median over rounds."""
-    return median([100 * s.wrk.requests_per_sec / h.wrk.requests_per_sec
-                   for s, h in zip(side.runs, hello.runs, strict=True)])
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pages", nargs="*", default=DEFAULT_PAGES, help="paths; {thread} and {tag} as in make bench")
@@ -83,12 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_file = RESULTS / f"floor-{args.database}-{run}.log"
     print(f"{describe_code()}; logging seed, gunicorn and wrk output to {log_file.relative_to(ROOT)}")
     table: list[tuple[str, dict[str, Side]]] = []
-    with log_file.open("w") as log, tempfile.TemporaryDirectory(prefix="microblog-floor-") as tmp, \
-            database_url(args.database, Path(tmp)) as url:
-        env = app_env(Path(tmp), url)
-        seed_database(env, BASE_SCALE.users, BASE_SCALE.posts, BASE_SCALE.follows, log, messages=BASE_SCALE.messages)
-        if url is not None:
-            vacuum_analyze(url)
+    with log_file.open("w") as log, \
+            seeded_env(BASE_SCALE, "1x", f"{len(args.pages)} pages on 5 servers", log, args.database) as env:
         thread, tag = busiest_thread(env["DATABASE_URL"]), busiest_tag(env["DATABASE_URL"])
         with ExitStack() as stack:
             servers = _servers(env, log, stack)
@@ -101,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = RESULTS / f"floor-{args.database}-{run}.json"
     out.write_text(json.dumps({"database": args.database, "code": describe_code(), "pages": [
         {"path": path, "sides": {label: side.as_json() for label, side in sides.items()},
-         "pct_of_hello": {label: _pct(side, sides[HELLO]) for label, side in sides.items() if label != HELLO}}
+         "pct_of_hello": {label: ratio_pct(side, sides[HELLO]) for label, side in sides.items() if label != HELLO}}
         for path, sides in table]}, indent=2))
     print(f"\nJSON: {out.relative_to(ROOT)}")
     return 0
@@ -112,7 +100,7 @@ def _report(table: list[tuple[str, dict[str, Side]]]) -> None:
     print(f"{'page':22s} {'hello CPU':>9s}" + "".join(f" {step:>18s}" for step in STEPS))
     for path, sides in table:
         hello = sides[HELLO]
-        cells = "".join(f" {_pct(sides[step], hello):7.1f}% {sides[step].cpu_ms:6.2f} ms" for step in STEPS)
+        cells = "".join(f" {ratio_pct(sides[step], hello):7.1f}% {sides[step].cpu_ms:6.2f} ms" for step in STEPS)
         print(f"{path:22s} {hello.cpu_ms:6.2f} ms{cells}")
     other = max(side.other_load for _, sides in table for side in sides.values())
     print(f"other load: at most {other:.2f} cores in a round")

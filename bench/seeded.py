@@ -135,8 +135,9 @@ def busiest_tag(url: str) -> str:
 
 
 @contextmanager
-def seeded_server(scale: Scale, label: str, what: str, log: IO[str], database: str = "sqlite") -> Iterator[Site]:
-    """A fresh database seeded at ``scale``, served by gunicorn until the block ends."""
+def seeded_env(scale: Scale, label: str, what: str, log: IO[str], database: str = "sqlite") -> Iterator[dict[str, str]]:
+    """A fresh database seeded at ``scale``, and the app's environment for it,
+    until the block ends (the files and any PostgreSQL cluster are removed)."""
     with tempfile.TemporaryDirectory(prefix="microblog-bench-") as tmp, database_url(database, Path(tmp)) as url:
         env = app_env(Path(tmp), url)
         seconds = seed_database(env, scale.users, scale.posts, scale.follows, log,
@@ -144,9 +145,16 @@ def seeded_server(scale: Scale, label: str, what: str, log: IO[str], database: s
         if url is not None:
             vacuum_analyze(url)
         print(f"[{label}] seeded {scale.describe()} in {seconds:.0f}s; measuring {what}", flush=True)
-        with gunicorn("microblog:app", env, log, ready_path="/auth/login") as server:
-            yield Site(env, server, log_in(server.url, USER, PASSWORD), busiest_thread(env["DATABASE_URL"]),
-                       busiest_tag(env["DATABASE_URL"]))
+        yield env
+
+
+@contextmanager
+def seeded_server(scale: Scale, label: str, what: str, log: IO[str], database: str = "sqlite") -> Iterator[Site]:
+    """A fresh database seeded at ``scale``, served by gunicorn until the block ends."""
+    with seeded_env(scale, label, what, log, database) as env, \
+            gunicorn("microblog:app", env, log, ready_path="/auth/login") as server:
+        yield Site(env, server, log_in(server.url, USER, PASSWORD), busiest_thread(env["DATABASE_URL"]),
+                   busiest_tag(env["DATABASE_URL"]))
 
 
 def count_sql(site: Site, pages: Sequence[Page], log: IO[str]) -> dict[str, dict]:

@@ -91,7 +91,6 @@ class PagePart(NamedTuple):
     edit_after: datetime  # the viewer's own posts are editable when posted after this
     hidden: str  # the like form's hidden fields (hidden_fields()): this session's token, this page
     delete_next: str  # this page, URL-quoted, for Delete's ?next=
-    words: Labels
 
 
 class Article(NamedTuple):
@@ -180,11 +179,11 @@ def article(post: Listed, site: Site) -> Article:
     return build(post, site, escape(body_markup(post.body, post.body_html, site.script_root)))
 
 
-def owner_actions(post: Listed, url: str, part: PagePart) -> str:
+def owner_actions(post: Listed, url: str, part: PagePart, words: Labels) -> str:
     """Edit (while the edit window is open) and Delete, on the viewer's own posts."""
     if post.user_id != part.viewer_id:
         return ""
     html = ""
     if post.timestamp > part.edit_after:
-        html = f'<a class="edit-action" href="{url}/edit">{part.words.edit}</a>'
-    return html + f'<a class="delete-action" href="{url}/delete?next={part.delete_next}">{part.words.delete}</a>'
+        html = f'<a class="edit-action" href="{url}/edit">{words.edit}</a>'
+    return html + f'<a class="delete-action" href="{url}/delete?next={part.delete_next}">{words.delete}</a>'

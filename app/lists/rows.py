@@ -87,14 +87,14 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
         viewer_id=viewer_id,
         # Editable if posted after this moment (one subtraction a page, not per post).
         edit_after=utcnow() - timedelta(minutes=config["POST_EDIT_MINUTES"]),
-        hidden=html.hidden_fields(generate_csrf(), back), delete_next=quote(back, safe="/"), words=words,
+        hidden=html.hidden_fields(generate_csrf(), back), delete_next=quote(back, safe="/"),
     )
     rows = []
     for index, post in enumerate(posts):
         # Search's highlighted bodies are that query's own: built, not kept.
         kept = html.article(post, site) if bodies is None else html.build(post, site, escape(bodies[index]))
         rows.append(PostRow(post.id, kept.url, Markup(
-            f"{kept.head}{part.hidden}{kept.tail}{html.owner_actions(post, kept.url, part)}{html.ARTICLE_END}")))
+            f"{kept.head}{part.hidden}{kept.tail}{html.owner_actions(post, kept.url, part, words)}{html.ARTICLE_END}")))
     return rows
 
 
