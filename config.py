@@ -187,6 +187,9 @@ class Config:
     DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 3)
     # A pooled connection unused this long is tested before use (0: every checkout).
     DB_PING_IDLE_SECONDS = env_float("DB_PING_IDLE_SECONDS", 5)
+    # PostgreSQL: a GET or HEAD reads outside a transaction until it writes
+    # (no BEGIN and ROLLBACK round trips). Off: every request in a transaction.
+    DB_AUTOCOMMIT_READS = env_bool("DB_AUTOCOMMIT_READS", True)
     DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 5000)
     # SQLite: how long a write waits for another connection's lock before
     # failing with "database is locked" (a 503).

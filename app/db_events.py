@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 IDLE_SINCE = "microblog_idle_since"
 
@@ -43,12 +43,57 @@ def ping_idle_connections(engine: sa.Engine, idle_seconds: float) -> None:
             raise sa.exc.InvalidatePoolError("connection failed its idle check") from exc
 
 
+# Requests that read, and write only now and then (last_seen once a minute,
+# the inbox marked read).
+SAFE_METHODS = frozenset(("GET", "HEAD"))
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open
+
+
+def autocommit_reads(engine: sa.Engine) -> None:
+    """A GET or HEAD on PostgreSQL runs its reads outside a transaction, and
+    opens one at its first write, which then commits or rolls back as before.
+
+    A page's BEGIN and ROLLBACK are two of its four or five round trips, and
+    they buy a read-only page nothing: under READ COMMITTED, PostgreSQL's
+    default, every statement takes its own snapshot inside a transaction
+    too. A write (any statement but a SELECT) turns the transaction back on
+    first, so the inbox's two writes still commit together or not at all.
+    psycopg's autocommit is a flag on the client: setting it costs no round
+    trip. Jobs, commands and the other methods are left as they were."""
+    @sa.event.listens_for(engine, "begin")
+    def read_without_transaction(conn: sa.Connection) -> None:
+        if not has_request_context() or request.method not in SAFE_METHODS:
+            return
+        dbapi = conn.connection.dbapi_connection
+        if dbapi is not None and dbapi.info.transaction_status == _IDLE:
+            dbapi.autocommit = True
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def transaction_for_writes(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        dbapi = conn.connection.dbapi_connection
+        if dbapi is not None and dbapi.autocommit and not statement.lstrip()[:6].upper() == "SELECT":
+            dbapi.autocommit = False  # psycopg sends BEGIN before this statement
+
+    @sa.event.listens_for(engine, "checkin")
+    def back_in_transactions(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        # The pool's next user (a job, a POST) gets a connection that opens
+        # transactions, as the driver's default does.
+        if dbapi_connection is not None and dbapi_connection.autocommit:
+            dbapi_connection.autocommit = False
+
+
 def configure_engine(engine: sa.Engine) -> None:
     """Called in the app context, whose config holds the settings."""
     if engine.dialect.name != "sqlite":
+        options = current_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         # An explicit pool_pre_ping=True already tests every checkout.
-        if not current_app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        if not options.get("pool_pre_ping"):
             ping_idle_connections(engine, current_app.config["DB_PING_IDLE_SECONDS"])
+        # A stricter isolation level promises one snapshot for all of a
+        # request's reads, which reads outside a transaction would break.
+        if (engine.dialect.name == "postgresql" and engine.driver == "psycopg"
+                and current_app.config["DB_AUTOCOMMIT_READS"] and not options.get("isolation_level")):
+            autocommit_reads(engine)
         return
     busy_timeout_ms = int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
 
