@@ -84,18 +84,20 @@ def test_following_posts(app):
     assert feed(david) == [p4]
 
 
-def test_stats_in_one_statement(app):
+def test_a_profile_and_its_counts_in_one_statement(app):
     john, susan = make_user("john"), make_user("susan")
     db.session.add_all([Post(body="a", author=susan), Post(body="b", author=susan)])
     john.follow(susan)
     db.session.commit()
     db.session.refresh(john), db.session.refresh(susan)  # as a view has them: loaded
     with count_statements(db.engine) as statements:
-        stats = susan.stats(viewer=john)
+        found = User.profile("SUSAN", viewer=john)
     assert len(statements) == 1
-    assert stats == (2, 1, 0, True)
-    assert susan.stats(viewer=susan).viewer_follows is False
-    assert john.stats(viewer=susan) == (0, 0, 1, False)
+    assert found == (susan, (2, 1, 0, True))
+    assert User.profile("susan", viewer=susan) == (susan, (2, 1, 0, False))
+    assert User.profile("john", viewer=susan) == (john, (0, 0, 1, False))
+    assert User.profile("john", viewer=None) == (john, (0, 0, 1, False))
+    assert User.profile("nobody", viewer=john) is None
     assert susan.posts_count() == 2
 
 

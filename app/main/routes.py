@@ -76,10 +76,9 @@ def explore() -> str:
 @bp.route("/user/<username>")
 @login_required
 def user(username: str) -> str:
-    profile = User.named(username) or abort(404)
+    profile, stats = User.profile(username, current_user) or abort(404)
     page = page_number()
     posts = PROFILE.page(page, current_user.id, profile_id=profile.id)
-    stats = profile.stats(viewer=current_user)
     return render_template(
         "main/user.html", user=profile, stats=stats, posts=posts, rows=post_rows(posts.items, current_user.id),
         form=EmptyForm(),
@@ -90,10 +89,9 @@ def user(username: str) -> str:
 @bp.route("/user/<username>/popup")
 @login_required
 def user_popup(username: str) -> str:
-    """The HTML fragment of a user popup: three statements (viewer, user, stats)."""
-    profile = User.named(username) or abort(404)
-    return render_template("main/user_popup.html", user=profile, stats=profile.stats(viewer=current_user),
-                           form=EmptyForm())
+    """The HTML fragment of a user popup: two statements (viewer, user with their counts)."""
+    profile, stats = User.profile(username, current_user) or abort(404)
+    return render_template("main/user_popup.html", user=profile, stats=stats, form=EmptyForm())
 
 
 @bp.route("/edit_profile", methods=["GET", "POST"])
