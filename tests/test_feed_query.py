@@ -1,4 +1,4 @@
-"""The feed's query on PostgreSQL (FEED_LATERAL in app/main/routes.py): each
+"""The feed's query on PostgreSQL (FEED's postgresql form in app/main/routes.py): each
 followed user's newest posts through a LATERAL join. It must give exactly the
 pages the portable form gives: the same posts, in the same order, ties on the
 timestamp included, and nothing on a page past the end."""
@@ -11,9 +11,10 @@ from flask import Flask
 
 from app import db
 from app.lists.posts import LIMIT, OFFSET, fetch
-from app.main.routes import FEED, FEED_LATERAL
+from app.main.routes import FEED
 from app.models import Post, utcnow
 from tests.conftest import AuthActions, IsolatedClient, make_user
+from tests.support.sql import count_statements
 
 
 @pytest.fixture
@@ -42,8 +43,8 @@ def test_the_lateral_feed_gives_the_same_pages(app: Flask, limit: int, offset: i
     pages = {}
     for user in (susan, david):
         params = {"feed_user": user, LIMIT: limit, OFFSET: offset}
-        pages[user] = fetch(FEED.statement, user, **params)
-        assert fetch(FEED_LATERAL.statement, user, **params) == pages[user]
+        pages[user] = fetch(FEED.portable.statement, user, **params)
+        assert fetch(FEED.variants["postgresql"].statement, user, **params) == pages[user]
     # susan's feed holds 3 x 40 posts, david's his own 40.
     assert len(pages[susan]) == max(0, min(limit, 120 - offset))
     assert {p.author.username for p in pages[susan]} <= {"susan", "john", "mary"}
@@ -55,7 +56,9 @@ def test_the_home_page_on_postgresql_lists_the_feed_newest_first(app: Flask) -> 
     app.test_client_class = IsolatedClient
     client = app.test_client()
     assert AuthActions(client).login().status_code == 302
-    page = client.get("/index").get_data(as_text=True)
+    with count_statements(db.engine) as statements:
+        page = client.get("/index").get_data(as_text=True)
+    assert any("LATERAL" in statement for statement in statements), statements  # PostgreSQL's own form
     # The newest second holds post 39 of each author (seconds 0..13, three posts each).
     shown = [f"{name} {n}" for n in (39, 38, 37) for name in ("mary", "john", "susan")]
     positions = [page.index(f">{body}<") for body in shown if f">{body}<" in page]

@@ -122,3 +122,18 @@ class PostList:
         per_page = current_app.config["POSTS_PER_PAGE"]
         rows = fetch(self.statement, viewer_id, **{LIMIT: per_page + 1, OFFSET: (page - 1) * per_page}, **params)
         return Page(items=rows[:per_page], page=page, has_next=len(rows) > per_page)
+
+
+class ByDialect:
+    """One list written for the database at hand: ``portable`` everywhere,
+    unless ``variants`` (by dialect name) holds a form that database plans
+    better. The choice is made per call, from the session's bind."""
+
+    def __init__(self, portable: PostList, **variants: PostList) -> None:
+        self.portable, self.variants = portable, variants
+
+    def for_bind(self) -> PostList:
+        return self.variants.get(db.session.get_bind().dialect.name, self.portable)
+
+    def page(self, page: int, viewer_id: int, **params: Any) -> Page[Listed]:
+        return self.for_bind().page(page, viewer_id, **params)

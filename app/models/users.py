@@ -229,14 +229,13 @@ class User(UserMixin, db.Model):
 _NAMED = sa.select(User).where(sa.func.lower(User.username) == sa.bindparam("name"))
 # One statement for a profile or its popup. On your own profile "you follow"
 # stays false, as before, so the page shows no follow button for yourself.
-_PROFILE = sa.select(
-    User,
+_PROFILE = _NAMED.add_columns(
     sa.select(sa.func.count()).select_from(Post).where(Post.user_id == User.id).scalar_subquery(),
     sa.select(sa.func.count()).select_from(followers).where(followers.c.followed_id == User.id).scalar_subquery(),
     sa.select(sa.func.count()).select_from(followers).where(followers.c.follower_id == User.id).scalar_subquery(),
     sa.exists().where(followers.c.follower_id == sa.bindparam("viewer"), followers.c.followed_id == User.id,
                       followers.c.follower_id != followers.c.followed_id),
-).where(sa.func.lower(User.username) == sa.bindparam("name"))
+)
 _LOGGED_IN = (sa.select(User).join(LoginSession, LoginSession.user_id == User.id)
               .where(User.id == sa.bindparam("uid"), LoginSession.key_hash == sa.bindparam("key_hash")))
 
