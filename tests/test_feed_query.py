@@ -1,4 +1,4 @@
-"""The feed's query on PostgreSQL (FEED's postgresql form in app/main/routes.py): each
+"""The feed's query on PostgreSQL (FEED's postgresql form in app/posts/queries.py): each
 followed user's newest posts through a LATERAL join. It must give exactly the
 pages the portable form gives: the same posts, in the same order, ties on the
 timestamp included, and nothing on a page past the end."""
@@ -11,8 +11,8 @@ from flask import Flask
 
 from app import db
 from app.lists.posts import LIMIT, OFFSET, fetch
-from app.main.routes import FEED
-from app.models import Post, utcnow
+from app.models import Post, User, utcnow
+from app.posts.queries import FEED
 from tests.conftest import AuthActions, IsolatedClient, make_user
 from tests.support.sql import count_statements
 
@@ -65,3 +65,21 @@ def test_the_home_page_on_postgresql_lists_the_feed_newest_first(app: Flask) -> 
     assert len(positions) == len(shown) and positions == sorted(positions)
     assert "david 39" not in page
     assert "?page=2" in page
+
+
+def test_the_api_feed_on_postgresql_pages_through_the_lateral_form(app: Flask) -> None:
+    susan, _david = _people()
+    token = db.session.get(User, susan).get_token(3600)
+    db.session.commit()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    with count_statements(db.engine) as statements:
+        first = client.get("/api/posts?per_page=50", headers=headers).get_json()
+    assert any("LATERAL" in statement for statement in statements), statements
+    assert first["_meta"] == {"page": 1, "per_page": 50, "total_pages": 3, "total_items": 120}
+    assert [p["body"] for p in first["items"][:3]] == ["mary 39", "john 39", "susan 39"]
+    last = client.get("/api/posts?per_page=50&page=3", headers=headers).get_json()
+    assert len(last["items"]) == 20 and last["_links"]["next"] is None
+    assert {p["body"] for p in first["items"]}.isdisjoint(p["body"] for p in last["items"])
+    past = client.get("/api/posts?per_page=50&page=9", headers=headers).get_json()
+    assert past["items"] == [] and past["_meta"]["total_items"] == 120

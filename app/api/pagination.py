@@ -48,10 +48,18 @@ def page_args() -> tuple[int, int]:
 def paginate(query: sa.Select, fetch: Callable[[sa.Select], list[dict[str, Any]]], endpoint: str,
              **view_args: Any) -> dict[str, Any]:
     """One page of ``query`` (ordered), rendered by ``fetch``: two statements, a count and the page."""
-    page, per_page = page_args()
     count = query.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)
+    return paginated(count, lambda limit, offset: fetch(query.limit(limit).offset(offset)), endpoint, **view_args)
+
+
+def paginated(count: sa.Select[tuple[int]], window: Callable[[int, int], list[dict[str, Any]]], endpoint: str,
+              **view_args: Any) -> dict[str, Any]:
+    """One page of ``count`` items, as ``window(limit, offset)`` reads and
+    renders them: for a list with better statements than one query counted
+    and limited (the feed)."""
+    page, per_page = page_args()
     total = db.session.scalar(count) or 0
-    items = fetch(query.limit(per_page).offset((page - 1) * per_page))
+    items = window(per_page, (page - 1) * per_page)
     total_pages = -(-total // per_page)
 
     def link(number: int) -> str:

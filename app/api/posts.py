@@ -7,16 +7,18 @@ metrics are the same for both clients.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from flask import jsonify, url_for
 from flask.wrappers import Response
 
 from app.api.auth import token_auth, token_user
-from app.api.pagination import paginate
+from app.api.pagination import paginate, paginated
 from app.api.payload import PostFields, read_fields
 from app.api.representations import post_dict, post_for, posts_page
 from app.api.routes import bp
 from app.errors import NotFoundError, ValidationError
-from app.lists import NEWEST, OLDEST
+from app.lists import OLDEST
 from app.models import Post
 from app.posts import likes, queries, service
 
@@ -25,7 +27,12 @@ from app.posts import likes, queries, service
 @token_auth.login_required
 def get_feed() -> Response:
     """Your posts and those of the people you follow, newest first."""
-    return jsonify(paginate(token_user().following_posts(), posts_page(token_user(), NEWEST), "api.get_feed"))
+    caller = token_user()
+    feed = queries.FEED.for_bind()  # the same statement as the home page's
+
+    def window(limit: int, offset: int) -> list[dict[str, Any]]:
+        return [post_dict(post) for post in feed.window(limit, offset, caller.id, feed_user=caller.id)]
+    return jsonify(paginated(queries.FEED_COUNT.params(feed_user=caller.id), window, "api.get_feed"))
 
 
 @bp.route("/posts/<int:id>")

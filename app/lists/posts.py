@@ -113,14 +113,18 @@ class PostList:
                 .subquery("page"))
         self.statement = listing(sa.select(Post).join(page, page.c.id == Post.id).order_by(*order))
 
+    def window(self, limit: int, offset: int, viewer_id: int, **params: Any) -> list[Listed]:
+        """``limit`` posts after the first ``offset`` (the API's pages)."""
+        return fetch(self.statement, viewer_id, **{LIMIT: limit, OFFSET: offset}, **params)
+
     def first(self, count: int, viewer_id: int, **params: Any) -> list[Listed]:
         """The first ``count`` posts (a feed's entries)."""
-        return fetch(self.statement, viewer_id, **{LIMIT: count, OFFSET: 0}, **params)
+        return self.window(count, 0, viewer_id, **params)
 
     def page(self, page: int, viewer_id: int, **params: Any) -> Page[Listed]:
         """Page ``page``; one row past it tells whether another exists (no COUNT)."""
         per_page = current_app.config["POSTS_PER_PAGE"]
-        rows = fetch(self.statement, viewer_id, **{LIMIT: per_page + 1, OFFSET: (page - 1) * per_page}, **params)
+        rows = self.window(per_page + 1, (page - 1) * per_page, viewer_id, **params)
         return Page(items=rows[:per_page], page=page, has_next=len(rows) > per_page)
 
 

@@ -12,35 +12,19 @@ from app.extensions import db
 from app.forms import EmptyForm
 from app.i18n.gettext import gettext as _
 from app.limits import password_checks
-from app.lists import LIMIT, NEWEST, OFFSET, ByDialect, PostList, page_number, post_rows
+from app.lists import NEWEST, PostList, page_number, post_rows
 from app.main.forms import EditProfileForm
-from app.models import Post, User, followers
+from app.models import Post, User
 from app.models.base import commit_keeping_loaded
 from app.posts import content, publish
 from app.posts.forms import PostForm
+from app.posts.queries import FEED
 from app.tags.top import top_tags
 
 bp = Blueprint("main", __name__)
 
-# The lists of these pages, newest first (see app/lists/posts.py).
-_FOLLOWED = sa.select(followers.c.followed_id).where(followers.c.follower_id == sa.bindparam("feed_user"))
-# The feed, newest first. PostgreSQL plans the portable form as a walk down
-# the timestamp index filtered by author, which grows with all of the
-# site's posts: at 10x data, 5.9 ms a first page and 79 ms a page past the
-# end. Its form takes each of the feed's users' newest posts, as many as the
-# page reaches, from the (user_id, timestamp) index, then the page of those:
-# 0.5 ms at both sizes. SQLite has no LATERAL, and already reads the
-# portable form one author at a time.
-_FEED_USERS = sa.union(sa.select(sa.bindparam("feed_user", type_=sa.Integer).label("uid")),
-                       _FOLLOWED).subquery("feed_users")
-_NEWEST_EACH = (sa.select(Post.id, Post.timestamp).where(Post.user_id == _FEED_USERS.c.uid).order_by(*NEWEST)
-                .limit(sa.bindparam(LIMIT) + sa.bindparam(OFFSET)).lateral("newest"))
-FEED = ByDialect(
-    PostList(sa.select(Post.id).where(sa.or_(Post.user_id == sa.bindparam("feed_user"),
-                                             Post.user_id.in_(_FOLLOWED))), NEWEST),
-    postgresql=PostList(sa.select(_NEWEST_EACH.c.id).select_from(_FEED_USERS).join(_NEWEST_EACH, sa.true()),
-                        NEWEST, page_order=(_NEWEST_EACH.c.timestamp.desc(), _NEWEST_EACH.c.id.desc())),
-)
+# The lists of these pages, newest first (see app/lists/posts.py); the
+# feed's, shared with the API, is in app/posts/queries.py.
 EXPLORE = PostList(sa.select(Post.id), NEWEST)
 PROFILE = PostList(sa.select(Post.id).where(Post.user_id == sa.bindparam("profile_id")), NEWEST)
 

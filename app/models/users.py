@@ -145,15 +145,6 @@ class User(UserMixin, db.Model):
         query = sa.select(sa.func.count()).select_from(Post).where(Post.user_id == self.id)
         return db.session.scalar(query) or 0
 
-    def following_posts(self) -> sa.Select[tuple[Post]]:
-        """Own posts and those of followed users, newest first."""
-        followed = sa.select(followers.c.followed_id).where(followers.c.follower_id == self.id)
-        return (
-            sa.select(Post)
-            .where(sa.or_(Post.user_id == self.id, Post.user_id.in_(followed)))
-            .order_by(Post.timestamp.desc(), Post.id.desc())
-        )
-
     def seen(self, interval_seconds: int = 60) -> bool:
         """Record a visit, at most once per ``interval_seconds``. Returns True
         when ``last_seen`` changed (the caller commits)."""

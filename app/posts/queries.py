@@ -1,12 +1,12 @@
-"""What the post pages read: a thread's chain, its replies, who liked a post."""
+"""What the post pages read: the feed, a thread's chain, its replies, who liked a post."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.lists import OLDEST, PostList, fetch, listing
+from app.lists import LIMIT, NEWEST, OFFSET, OLDEST, ByDialect, PostList, fetch, listing
 from app.lists.posts import Listed
-from app.models import Post, PostLike, User
+from app.models import Post, PostLike, User, followers
 from app.models.base import MAX_ID
 
 # A thread page shows at most this many of the posts a post answers; the
@@ -31,6 +31,30 @@ def _chain_statement() -> sa.Select:
 
 _CHAIN = _chain_statement()
 _ONE = listing(sa.select(Post).where(Post.id == sa.bindparam("one_id")))
+# The feed: your posts and those of the people you follow, newest first (the
+# home page and the API). PostgreSQL plans the portable form as a walk down
+# the timestamp index filtered by author, which grows with all of the
+# site's posts: at 10x data, 5.9 ms a first page and 79 ms a page past the
+# end. Its form takes each of the feed's users' newest posts, as many as the
+# page reaches, from the (user_id, timestamp) index, then the page of those:
+# 0.5 ms at both sizes. SQLite has no LATERAL, and already reads the
+# portable form one author at a time. The feed's user is ``feed_user``.
+_FOLLOWED = sa.select(followers.c.followed_id).where(followers.c.follower_id == sa.bindparam("feed_user"))
+_FEED_USERS = sa.union(sa.select(sa.bindparam("feed_user", type_=sa.Integer).label("uid")),
+                       _FOLLOWED).subquery("feed_users")
+_NEWEST_EACH = (sa.select(Post.id, Post.timestamp).where(Post.user_id == _FEED_USERS.c.uid).order_by(*NEWEST)
+                .limit(sa.bindparam(LIMIT) + sa.bindparam(OFFSET)).lateral("newest"))
+FEED = ByDialect(
+    PostList(sa.select(Post.id).where(sa.or_(Post.user_id == sa.bindparam("feed_user"),
+                                             Post.user_id.in_(_FOLLOWED))), NEWEST),
+    postgresql=PostList(sa.select(_NEWEST_EACH.c.id).select_from(_FEED_USERS).join(_NEWEST_EACH, sa.true()),
+                        NEWEST, page_order=(_NEWEST_EACH.c.timestamp.desc(), _NEWEST_EACH.c.id.desc())),
+)
+# How many posts the feed has (the API's total). Counted through the feed's
+# users, each an index-only range of the (user_id, timestamp) index: the
+# portable form, counted, read the whole index on PostgreSQL (27 ms for a
+# feed of 427 posts at 10x data, against 0.5 ms).
+FEED_COUNT = sa.select(sa.func.count()).select_from(_FEED_USERS).join(Post, Post.user_id == _FEED_USERS.c.uid)
 # A thread's direct replies, in the order they were written (the pages).
 REPLIES = PostList(sa.select(Post.id).where(Post.in_reply_to_id == sa.bindparam("replies_to")), OLDEST)
 
