@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts import DuplicateAccount, commit_account, notify_email_changed
 from app.extensions import db
+from app.form_html import form_html
 from app.forms import EmptyForm
 from app.i18n.gettext import gettext as _
 from app.limits import password_checks
@@ -51,14 +52,17 @@ def record_last_seen() -> None:
 @bp.route("/index", methods=["GET", "POST"])
 @login_required
 def index() -> str | Response:
-    form = PostForm()
-    if form.validate_on_submit():
-        publish(current_user, form.post.data)
-        flash(_("Your post is now live!"), "success")
-        return redirect(url_for("main.index"))
+    form: PostForm | None = None  # a GET's is the kept blank one (see form_html)
+    if request.method == "POST":
+        form = PostForm()
+        if form.validate_on_submit():
+            publish(current_user, form.post.data)
+            flash(_("Your post is now live!"), "success")
+            return redirect(url_for("main.index"))
     page = page_number()
     posts = FEED.page(page, current_user.id, feed_user=current_user.id)
-    return render_template("main/index.html", title=_("Home"), form=form, posts=posts,
+    return render_template("main/index.html", title=_("Home"),
+                           post_form=form_html(form or PostForm, fields=("post",), rows=3), posts=posts,
                            rows=post_rows(posts.items, current_user.id),
                            endpoint="main.index")
 
@@ -80,7 +84,6 @@ def user(username: str) -> str:
     posts = PROFILE.page(page, current_user.id, profile_id=profile.id)
     return render_template(
         "main/user.html", user=profile, stats=stats, posts=posts, rows=post_rows(posts.items, current_user.id),
-        form=EmptyForm(),
         endpoint="main.user"
     )
 
@@ -90,7 +93,7 @@ def user(username: str) -> str:
 def user_popup(username: str) -> str:
     """The HTML fragment of a user popup: two statements (viewer, user with their counts)."""
     profile, stats = User.profile(username, current_user) or abort(404)
-    return render_template("main/user_popup.html", user=profile, stats=stats, form=EmptyForm())
+    return render_template("main/user_popup.html", user=profile, stats=stats)
 
 
 @bp.route("/edit_profile", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from app.auth.redirects import safe_next
 from app.errors import AuthorizationError
 from app.errors.render import wants_json
+from app.form_html import form_html
 from app.forms import EmptyForm
 from app.i18n.gettext import gettext as _
 from app.lists import page_number, paginate, post_rows
@@ -27,9 +28,10 @@ def _own_post(id: int, not_yours: str) -> Post:
     return post
 
 
-def _thread_page(id: int, form: ReplyForm) -> str:
-    """The post, the posts it answers, the reply form and a page of replies:
-    the chain in one statement, the replies in another."""
+def _thread_page(id: int, form: ReplyForm | None) -> str:
+    """The post, the posts it answers, the reply form (``form`` sent back
+    with its errors, or a blank one) and a page of replies: the chain in one
+    statement, the replies in another."""
     chain = queries.chain(id, current_user.id)
     if not chain:
         abort(404)
@@ -40,7 +42,8 @@ def _thread_page(id: int, form: ReplyForm) -> str:
     return render_template(
         "posts/thread.html", title=_("Post by %(username)s", username=chain[-1].author.username), post=rows[-1],
         ancestors=rows[:-1],
-        earlier_url=url_for("posts.thread", id=earlier) if earlier is not None else None, form=form,
+        earlier_url=url_for("posts.thread", id=earlier) if earlier is not None else None,
+        reply_form=form_html(form or ReplyForm, action=url_for("posts.reply", id=id), fields=("post",), rows=2),
         posts=replies, reply_rows=post_rows(replies.items, current_user.id), endpoint="posts.thread",
         pager_args={"id": id},
     )
@@ -50,7 +53,7 @@ def _thread_page(id: int, form: ReplyForm) -> str:
 @login_required
 def thread(id: int) -> str:
     """A post, the thread above it, and its direct replies."""
-    return _thread_page(id, ReplyForm(formdata=None))
+    return _thread_page(id, None)
 
 
 @bp.route("/post/<int:id>/reply", methods=["POST"])
