@@ -58,6 +58,10 @@ def _rounds(servers: dict[str, Server], path: str, headers: list[str], args: arg
             sides[label].runs.append(run)
             print(f"    round {number + 1}/{args.rounds} {label}: {run.wrk.requests_per_sec:,.0f} req/s, "
                   f"{run.cpu_ms_per_request:.2f} CPU ms/request, other load {run.other_load:.2f}", flush=True)
+            if run.wrk.non_2xx or run.wrk.socket_errors:
+                # An error page is cheap or dear in its own way: its req/s says nothing of the page.
+                print(f"    warning: {run.wrk.non_2xx:,} answers were not 200 and {run.wrk.socket_errors:,} requests "
+                      f"failed; see {log.name}", file=sys.stderr, flush=True)
     return sides
 
 
@@ -100,10 +104,13 @@ def _report(table: list[tuple[str, dict[str, Side]]]) -> None:
     print(f"{'page':22s} {'hello CPU':>9s}" + "".join(f" {step:>18s}" for step in STEPS))
     for path, sides in table:
         hello = sides[HELLO]
-        cells = "".join(f" {ratio_pct(sides[step], hello):7.1f}% {sides[step].cpu_ms:6.2f} ms" for step in STEPS)
+        cells = "".join(f" {ratio_pct(sides[step], hello):7.1f}%{'!' if sides[step].suspect else ' '}"
+                        f"{sides[step].cpu_ms:6.2f} ms" for step in STEPS)
         print(f"{path:22s} {hello.cpu_ms:6.2f} ms{cells}")
     other = max(side.other_load for _, sides in table for side in sides.values())
     print(f"other load: at most {other:.2f} cores in a round")
+    if any(side.suspect for _, sides in table for side in sides.values()):
+        print("!: some answers were not 200 (or requests failed) in that cell's rounds: not the page's figure")
 
 
 if __name__ == "__main__":

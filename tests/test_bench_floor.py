@@ -111,3 +111,22 @@ def test_an_unknown_step_is_refused(tmp_path: Path) -> None:
 def test_the_feed_view_gets_the_reused_post_rows_from_post_html_on(runs: dict[str, dict]) -> None:
     assert {step: run["rows_reused"] for step, run in runs.items()} == {
         "full": False, "post-html": True, "templates": True, "view": True}
+
+
+def test_the_report_marks_a_cell_whose_answers_were_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    # The floor run that met templates edited under it served 500s at full speed for a while.
+    from bench.abrounds import Side
+    from bench.common import Measurement, WrkResult
+    from bench.floor import HELLO, _report
+
+    def side(label: str, rps: float, non_2xx: int = 0) -> Side:
+        sample = Side(label)
+        sample.runs.append(Measurement(WrkResult(rps, 1.0, 2.0, int(rps * 5), non_2xx, 0), 2.0, 0.0))
+        return sample
+    sides = {HELLO: side(HELLO, 4000.0), **{step: side(step, 400.0) for step in STEPS}}
+    _report([("/index", sides)])
+    assert "!" not in capsys.readouterr().out
+    sides["view"] = side("view", 1300.0, non_2xx=6500)
+    _report([("/user/user2", sides)])
+    out = capsys.readouterr().out
+    assert "32.5%!" in out and "10.0% " in out and "not 200" in out
