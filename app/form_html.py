@@ -28,15 +28,15 @@ def form_html(form: WebForm | type[WebForm], **render_args: Any) -> Markup:
     home page cost 6% of it. A form instance (sent back with its text and
     errors) is written afresh. ``render_args`` make the key: their values
     must be hashable (``fields`` a tuple)."""
-    render = get_template_attribute("_form.html", "render")
     if not isinstance(form, type):
-        return Markup(render(form, **render_args))
+        return Markup(get_template_attribute("_form.html", "render")(form, **render_args))
     token = generate_csrf()  # the same token the form's own field writes (kept for the request)
     kept: dict[tuple, str] = current_app.extensions.setdefault(_KEY, {})
     key = (form, language(), request.root_path, *sorted(render_args.items()))
     html = kept.get(key)
     if html is None:
-        html = str(render(form(formdata=None), **render_args)).replace(token, _SLOT)
+        blank = get_template_attribute("_form.html", "render")(form(formdata=None), **render_args)
+        html = str(blank).replace(token, _SLOT)
         if len(kept) >= MAX_KEPT:
             kept.clear()
         kept[key] = html

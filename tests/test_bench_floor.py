@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.abrounds import Side
+from bench.common import Measurement, WrkResult
+from bench.floor import HELLO, _report
 from bench.floor_app import STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,10 +118,6 @@ def test_the_feed_view_gets_the_reused_post_rows_from_post_html_on(runs: dict[st
 
 def test_the_report_marks_a_cell_whose_answers_were_errors(capsys: pytest.CaptureFixture[str]) -> None:
     # The floor run that met templates edited under it served 500s at full speed for a while.
-    from bench.abrounds import Side
-    from bench.common import Measurement, WrkResult
-    from bench.floor import HELLO, _report
-
     def side(label: str, rps: float, non_2xx: int = 0) -> Side:
         sample = Side(label)
         sample.runs.append(Measurement(WrkResult(rps, 1.0, 2.0, int(rps * 5), non_2xx, 0), 2.0, 0.0))
