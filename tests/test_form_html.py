@@ -96,3 +96,27 @@ def test_each_thread_reply_form_answers_its_own_post(app: Flask) -> None:
         token, form = post_form(page[page.index('id="reply"'):])
         assert f'action="/post/{post.id}/reply"' in form
         assert client.post(f"/post/{post.id}/reply", data={"post": "answer", "csrf_token": token}).status_code == 302
+
+
+def test_each_visitor_of_the_login_page_gets_their_own_token_and_what_they_typed(app: Flask) -> None:
+    make_user("susan")
+    app.test_client_class = IsolatedClient
+    first, second = app.test_client(), app.test_client()
+    tokens, forms = [], []
+    for client, language in ((first, "en"), (second, "en"), (second, "es")):
+        page = client.get("/auth/login", headers={"Accept-Language": language}).get_data(as_text=True)
+        token, form = post_form(page)
+        tokens.append(token)
+        forms.append(form)
+    assert forms[0] == forms[1] and tokens[0] != tokens[1]  # one blank form, each visitor's own token
+    assert 'autocomplete="current-password"' in forms[0] and ">Remember Me</label>" in forms[0]
+    assert "Remember Me" not in forms[2]  # Spanish
+    # A wrong password shows the form again with the typed name, to that visitor only.
+    refused = first.post("/auth/login", data={"username": "susan", "password": "wrong", "csrf_token": tokens[0]})
+    assert refused.status_code == 200 and "Invalid username or password." in refused.get_data(as_text=True)
+    assert 'name="username" type="text" value="susan"' in refused.get_data(as_text=True)
+    assert 'value="susan"' not in second.get("/auth/login").get_data(as_text=True)
+    assert second.post("/auth/login", data={"username": "susan", "password": "correct horse",
+                                            "csrf_token": tokens[0]}).status_code == 400  # another visitor's token
+    assert second.post("/auth/login", data={"username": "susan", "password": "correct horse",
+                                            "csrf_token": tokens[1]}).status_code == 302

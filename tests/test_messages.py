@@ -60,6 +60,18 @@ def test_send_receive_and_read(client, logged_in, john, app):
     assert db.session.get(User, john.id).last_message_read_time is not None
 
 
+def test_the_inbox_escapes_each_message_and_writes_it_in_the_page_language_and_root(client, logged_in, john, app):
+    assert client.post("/send_message/john", data={"message": '<b>hi</b> & "you"'}).status_code == 302
+    reader = as_user(app, "john")
+    english = reader.get("/messages").get_data(as_text=True)
+    assert "&lt;b&gt;hi&lt;/b&gt; &amp; &#34;you&#34;" in english and "<b>hi</b>" not in english
+    assert re.search(r'<a class="user-popup" href="/user/susan">susan</a> said <time datetime="[0-9T:.+-]+">', english)
+    spanish = reader.get("/messages", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "susan</a> escribió · <time" in spanish and " said " not in spanish
+    under_blog = reader.get("/messages", base_url="http://localhost/blog").get_data(as_text=True)
+    assert 'href="/blog/user/susan"' in under_blog and 'src="/blog/avatar/' in under_blog
+
+
 def test_the_badge_is_hidden_at_zero(client, logged_in):
     assert badge(client.get("/index").get_data(as_text=True)) == ("0", False)
 

@@ -20,6 +20,7 @@ from app.auth.limits import login_per_account, login_per_address
 from app.auth.redirects import safe_next
 from app.auth.sessions import begin_session, end_all_sessions, end_session, lock_out_old_credentials
 from app.extensions import db
+from app.form_html import form_html
 from app.i18n.gettext import gettext as _
 from app.i18n.gettext import lazy_gettext as _l
 from app.limits import note_wrong_password, password_checks
@@ -29,6 +30,7 @@ from app.observability.metrics import LOGINS
 bp = Blueprint("auth", __name__)
 
 BAD_LOGIN = _l("Invalid username or password.")
+LOGIN_FIELDS = ("username", "password", "remember_me")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,22 +39,31 @@ BAD_LOGIN = _l("Invalid username or password.")
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = User.named(form.username.data)
-        # One message, and the same work, for an unknown user and a wrong
-        # password: neither the page nor its timing tells which accounts exist.
-        if user is None:
-            spend_a_password_check(form.password.data)
-        if user is None or not user.check_password(form.password.data):
-            LOGINS.labels("failure").inc()
-            flash(str(BAD_LOGIN), "danger")
-            return render_template("auth/login.html", title=_("Sign In"), form=form), 200
-        LOGINS.labels("success").inc()
-        session.clear()  # nothing from before the login survives it (session fixation)
-        begin_session(user, remember=form.remember_me.data)
-        return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-    return render_template("auth/login.html", title=_("Sign In"), form=form)
+    form: LoginForm | None = None  # a GET's is the kept blank one (see form_html)
+    if request.method == "POST":
+        form = LoginForm()
+        if form.validate_on_submit():
+            user = User.named(form.username.data)
+            # One message, and the same work, for an unknown user and a wrong
+            # password: neither the page nor its timing tells which accounts exist.
+            if user is None:
+                spend_a_password_check(form.password.data)
+            if user is None or not user.check_password(form.password.data):
+                LOGINS.labels("failure").inc()
+                flash(str(BAD_LOGIN), "danger")
+                return _login_page(form), 200
+            LOGINS.labels("success").inc()
+            session.clear()  # nothing from before the login survives it (session fixation)
+            begin_session(user, remember=form.remember_me.data)
+            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+    return _login_page(form)
+
+
+def _login_page(form: LoginForm | None) -> str:
+    # The blank form is written once per language (app/form_html.py): the
+    # login page is every visitor's first, and its form was most of its cost.
+    return render_template("auth/login.html", title=_("Sign In"),
+                           login_form=form_html(form or LoginForm, fields=LOGIN_FIELDS))
 
 
 @bp.route("/logout", methods=["GET", "POST"])
