@@ -1,6 +1,7 @@
 """Per-connection database settings, and PostgreSQL's check of idle connections."""
 from __future__ import annotations
 
+import re
 import time
 
 import sqlalchemy as sa
@@ -49,6 +50,24 @@ SAFE_METHODS = frozenset(("GET", "HEAD"))
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open
 
 
+# A CTE may write (WITH moved AS (DELETE ... RETURNING ...) SELECT ...): a
+# WITH statement that names any of these is taken for a write. A read that
+# merely contains the word only pays the transaction it paid before.
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
+def reads_only(statement: str) -> bool:
+    """A SELECT, or a WITH query whose parts are all SELECTs (a thread's
+    recursive chain, search's MATERIALIZED page). Taking those for writes
+    opened a transaction on /post and /search, and its ROLLBACK made psycopg
+    forget its prepared statements, so PostgreSQL planned them afresh on
+    every request."""
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT":
+        return True
+    return head[:4] == "WITH" and _WRITES.search(statement) is None
+
+
 def autocommit_reads(engine: sa.Engine) -> None:
     """A GET or HEAD on PostgreSQL runs its reads outside a transaction, and
     opens one at its first write, which then commits or rolls back as before.
@@ -71,7 +90,7 @@ def autocommit_reads(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "before_cursor_execute")
     def transaction_for_writes(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
         dbapi = conn.connection.dbapi_connection
-        if dbapi is not None and dbapi.autocommit and not statement.lstrip()[:6].upper() == "SELECT":
+        if dbapi is not None and dbapi.autocommit and not reads_only(statement):
             dbapi.autocommit = False  # psycopg sends BEGIN before this statement
 
     @sa.event.listens_for(engine, "checkin")

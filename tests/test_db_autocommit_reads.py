@@ -14,8 +14,9 @@ from flask.testing import FlaskClient
 from psycopg.pq import TransactionStatus
 
 from app import create_app, db
+from app.db_events import reads_only
 from app.messages.service import send_message
-from app.models import Notification, User, utcnow
+from app.models import Notification, Post, User, utcnow
 from tests.conftest import AuthActions, IsolatedClient, config, make_user
 
 
@@ -60,6 +61,44 @@ def test_a_page_that_only_reads_opens_no_transaction(app: Flask, statuses: list[
     assert client.get("/explore").status_code == 200
     assert statuses and all(kind == "SELECT" for kind, _ in statuses)
     assert {status for _, status in statuses} == {"IDLE"}
+
+
+def test_a_thread_and_a_search_read_outside_a_transaction_too(app: Flask, statuses: list[tuple[str, str]]) -> None:
+    """Their statements start with WITH (the thread's recursive chain,
+    search's MATERIALIZED page): reads all the same. Taken for writes, they
+    opened a transaction whose ROLLBACK made psycopg drop its prepared
+    statements, so every such page was planned afresh."""
+    client = _susan(app)
+    susan = db.session.scalar(sa.select(User))
+    post = Post(body="coffee first", author=susan)
+    db.session.add(post)
+    db.session.commit()
+    client.get("/explore")
+    for path in (f"/post/{post.id}", "/search?q=coffee"):
+        statuses.clear()
+        assert client.get(path).status_code == 200
+        assert ("WITH", "IDLE") in statuses, (path, statuses)
+        assert {status for _, status in statuses} == {"IDLE"}, (path, statuses)
+    # Run again on one connection, the thread's statements become prepared
+    # ones (psycopg's prepare_threshold: 5), planned once, not every time.
+    db.session.remove()
+    db.engine.dispose()
+    for _ in range(6):
+        assert client.get(f"/post/{post.id}").status_code == 200
+    assert db.engine.pool.checkedin() == 1
+    with db.engine.connect() as conn:
+        prepared = conn.execute(sa.text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+    assert any(statement.startswith("WITH RECURSIVE chain") for statement in prepared), prepared
+
+
+def test_a_with_statement_that_writes_opens_a_transaction(app: Flask, statuses: list[tuple[str, str]]) -> None:
+    assert reads_only("WITH RECURSIVE chain(id) AS (SELECT 1) SELECT id FROM chain")
+    assert not reads_only("WITH gone AS (DELETE FROM notification RETURNING id) SELECT count(*) FROM gone")
+    with app.test_request_context("/explore"):
+        db.session.execute(sa.text("WITH gone AS (DELETE FROM notification WHERE false RETURNING id) "
+                                   "SELECT count(*) FROM gone")).scalar_one()
+        assert statuses == [("WITH", "INTRANS")]
+        db.session.remove()
 
 
 def test_a_get_that_writes_commits_in_a_transaction(app: Flask, statuses: list[tuple[str, str]]) -> None:
