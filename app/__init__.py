@@ -12,7 +12,7 @@ from flask import Flask
 # checks, which read the job queue, while the jobs import observability's
 # metrics. Loaded in this order, each finds the other complete.
 import app.observability  # noqa: F401, I001
-from app import avatars, i18n, jobs, limits, links, observability, request_id, security, translate, urls
+from app import avatars, frame, i18n, jobs, limits, links, observability, request_id, security, translate, urls
 from app.extensions import bootstrap, csrf, db, login, mail, migrate
 from app.observability.logs import is_server_process
 from config import Config
@@ -106,6 +106,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     links.init_app(app)
     urls.init_app(app)
+    frame.init_app(app)
     with app.app_context():
         from app.db_events import configure_engine
 
