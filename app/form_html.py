@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, get_template_attribute, request
+from flask import get_template_attribute, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.forms import WebForm
 from app.i18n.dates import language
+from app.kept import kept
 
 _KEY = "microblog_blank_forms"
 # A thread's reply form is kept per post (its action): past this many the
@@ -31,13 +32,11 @@ def form_html(form: WebForm | type[WebForm], **render_args: Any) -> Markup:
     if not isinstance(form, type):
         return Markup(get_template_attribute("_form.html", "render")(form, **render_args))
     token = generate_csrf()  # the same token the form's own field writes (kept for the request)
-    kept: dict[tuple, str] = current_app.extensions.setdefault(_KEY, {})
+    form_class: type[WebForm] = form
+
+    def blank() -> str:
+        html = get_template_attribute("_form.html", "render")(form_class(formdata=None), **render_args)
+        return str(html).replace(token, _SLOT)
+
     key = (form, language(), request.root_path, *sorted(render_args.items()))
-    html = kept.get(key)
-    if html is None:
-        blank = get_template_attribute("_form.html", "render")(form(formdata=None), **render_args)
-        html = str(blank).replace(token, _SLOT)
-        if len(kept) >= MAX_KEPT:
-            kept.clear()
-        kept[key] = html
-    return Markup(html.replace(_SLOT, token))
+    return Markup(kept(_KEY, key, blank, MAX_KEPT).replace(_SLOT, token))

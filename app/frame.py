@@ -16,7 +16,7 @@ interval. Nothing of one viewer is in a kept part.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from flask import Flask, current_app, get_template_attribute, request
 from flask_login import current_user
@@ -26,6 +26,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from app.i18n import chooser_next
+from app.kept import kept
 from app.urls import template_url_for
 
 _KEY = "microblog_frames"
@@ -36,42 +37,28 @@ _PLACEHOLDER = re.compile("\x00(\\w+)\x00")
 MAX_KEPT = 256
 
 
-def _csrf() -> str:
+def _csrf(context: Context) -> str:
     return str(escape(generate_csrf()))
 
 
-def _unread() -> str:
+def _unread(context: Context) -> str:
     return str(int(current_user.unread_message_count or 0))
 
 
-def _unread_class() -> str:
+def _unread_class(context: Context) -> str:
     return "" if current_user.unread_message_count else " d-none"
 
 
-def _username() -> str:
+def _username(context: Context) -> str:
     return str(escape(current_user.username))
 
 
-def _profile_url() -> str:
+def _profile_url(context: Context) -> str:
     return str(escape(template_url_for("main.user", username=current_user.username)))
 
 
-def _next() -> str:
+def _next(context: Context) -> str:
     return str(escape(chooser_next()))
-
-
-# Each slot's value in this request, already escaped for where it is written.
-SLOTS: dict[str, Callable[[], str]] = {
-    "csrf": _csrf, "unread": _unread, "unread_class": _unread_class, "username": _username,
-    "profile_url": _profile_url, "next": _next,
-}
-
-
-def _render(part: str, signed_in: bool, slot: Mapping[str, str], context: Context) -> str:
-    macro = get_template_attribute("_frame.html", part)
-    if part == "top":
-        return str(macro(signed_in, slot, context["page_language"], context["languages"]))
-    return str(macro(signed_in))
 
 
 def _search_value(context: Context) -> str:
@@ -81,35 +68,32 @@ def _search_value(context: Context) -> str:
     return f' value="{escape(context.get("q", ""))}"'
 
 
+# Each slot's value in this request, already escaped for where it is written.
+SLOTS: dict[str, Callable[[Context], str]] = {
+    "csrf": _csrf, "unread": _unread, "unread_class": _unread_class, "username": _username,
+    "profile_url": _profile_url, "next": _next, "search_value": _search_value,
+}
+_PLACEHOLDERS = {name: f"\x00{name}\x00" for name in SLOTS}
+
+
 @pass_context
 def frame(context: Context, part: str, signed_in: bool) -> Markup:
     """``part`` ("top": ``<body>`` and the navbar; "bottom": the scripts) as
     this request shows it."""
-    config = current_app.config
-    key = (part, bool(signed_in), context["page_language"], tuple(context["languages"]), request.root_path,
-           config["NOTIFICATION_POLL_SECONDS"])
-    kept: dict[tuple, list[str]] = current_app.extensions[_KEY]
-    pieces = kept.get(key)
-    if pieces is None:
-        placeholders = {name: f"\x00{name}\x00" for name in (*SLOTS, "search_value")}
-        pieces = _PLACEHOLDER.split(_render(part, signed_in, placeholders, context))
-        if len(kept) >= MAX_KEPT:
-            kept.clear()
-        kept[key] = pieces
-    if len(pieces) == 1:
-        return Markup(pieces[0])
+    page_language, languages = context["page_language"], context["languages"]
+    key = (part, bool(signed_in), page_language, tuple(languages), request.root_path,
+           current_app.config["NOTIFICATION_POLL_SECONDS"])
+
+    def pieces() -> list[str]:
+        macro = get_template_attribute("_frame.html", part)
+        return _PLACEHOLDER.split(str(macro(signed_in, _PLACEHOLDERS, page_language, languages)))
+
     # split() puts each placeholder's name at the odd places.
-    return Markup("".join(_fill(pieces, context)))
-
-
-def _fill(pieces: list[str], context: Context) -> list[str]:
-    out = pieces[:]
-    for index in range(1, len(pieces), 2):
-        name = pieces[index]
-        out[index] = _search_value(context) if name == "search_value" else SLOTS[name]()
-    return out
+    out = kept(_KEY, key, pieces, MAX_KEPT)[:]
+    for index in range(1, len(out), 2):
+        out[index] = SLOTS[out[index]](context)
+    return Markup("".join(out))
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[_KEY] = {}
     app.add_template_global(frame)
