@@ -11,10 +11,11 @@ from app.posts import publish, service
 from app.search.engine import search_posts
 from app.search.query import parse
 from tests.conftest import config
+from tests.support.search import unmarked
 
 
 def found(word: str) -> list[str]:
-    return [hit.body for hit in search_posts(parse(word), 1).items]
+    return [unmarked(hit.marked) for hit in search_posts(parse(word), 1).items]
 
 
 def test_upgrade_keeps_posts_and_their_index_then_downgrade_keeps_them_too(empty_url):

@@ -14,10 +14,11 @@ from app.models import Post
 from app.search.engine import search_posts
 from app.search.query import parse
 from tests.conftest import config, make_user
+from tests.support.search import unmarked
 
 
 def bodies(q: str) -> list[str]:
-    return sorted(hit.body for hit in search_posts(parse(q), 1).items)
+    return sorted(unmarked(hit.marked) for hit in search_posts(parse(q), 1).items)
 
 
 @contextmanager
