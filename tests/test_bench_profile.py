@@ -166,6 +166,10 @@ def test_a_worker_inside_a_socket_call_is_waiting() -> None:
     execute = (*REQUEST, SQL, f"Cursor.execute ({SITE}/psycopg/cursor.py:97)")
     assert stage_of(*execute, f"Connection.wait ({SITE}/psycopg/connection.py:495)") == SOCKET_WAIT
     assert stage_of(*execute, f"PostgresQuery.dump ({SITE}/psycopg/_queries.py:120)") == QUERY
+    # A prepared statement is sent by other functions: waiting too.
+    prepared = f"BaseCursor._send_query_prepared ({SITE}/psycopg/_cursor_base.py:602)"
+    assert stage_of(*execute, f"BaseCursor._maybe_prepare_gen ({SITE}/psycopg/_cursor_base.py:297)",
+                    prepared) == SOCKET_WAIT
 
 
 def test_every_rule_names_a_known_stage() -> None:
