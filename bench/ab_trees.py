@@ -44,11 +44,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="the database both serve (postgresql: a throwaway local cluster)")
     args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
     log_file = RESULTS / f"ab-trees-{stamp()}.log"
     print(f"Logging seed, gunicorn and wrk output to {log_file.relative_to(ROOT)}")
-    with log_file.open("w") as log, seeded_env(BASE_SCALE, "1x", f"{len(args.pages)} pages, two trees", log) as env:
+    with log_file.open("w") as log, seeded_env(BASE_SCALE, "1x", f"{len(args.pages)} pages, two trees", log,
+                                   args.database) as env:
         thread, tag = busiest_thread(env["DATABASE_URL"]), busiest_tag(env["DATABASE_URL"])
         with ExitStack() as stack:  # one login, its cookie good on both (same key, same database)
             session = log_in(_server(ROOT, env, log)(stack).url, USER, PASSWORD)
