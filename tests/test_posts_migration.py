@@ -9,9 +9,9 @@ from app import create_app, db
 from app.models import Post, User
 from app.posts import publish, service
 from app.search.engine import search_posts
+from app.search.highlight import unmarked
 from app.search.query import parse
 from tests.conftest import config
-from tests.support.search import unmarked
 
 
 def found(word: str) -> list[str]:

@@ -12,9 +12,9 @@ from flask_migrate import upgrade
 from app import create_app, db
 from app.models import Post
 from app.search.engine import search_posts
+from app.search.highlight import unmarked
 from app.search.query import parse
 from tests.conftest import config, make_user
-from tests.support.search import unmarked
 
 
 def bodies(q: str) -> list[str]:

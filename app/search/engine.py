@@ -172,9 +172,9 @@ def as_listed(hits: list[Hit], viewer_id: int) -> tuple[list[Listed], list[Marku
     if not hits:
         return [], []
     posts = {post.id: post for post in fetch(_BY_IDS, viewer_id, listed_ids=[hit.id for hit in hits])}
-    kept = [hit for hit in hits if hit.id in posts]
-    return [posts[hit.id] for hit in kept], [
-        marked_html(posts[hit.id].body, posts[hit.id].body_html, hit.marked, request.script_root) for hit in kept]
+    listed = [(posts[hit.id], hit.marked) for hit in hits if hit.id in posts]
+    return [post for post, _ in listed], [
+        marked_html(post.body, post.body_html, marked, request.script_root) for post, marked in listed]
 
 
 def _page(hits: list[Hit], page: int, per_page: int) -> Page[Hit]:

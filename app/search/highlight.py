@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TypeGuard
 
 from markupsafe import Markup, escape
 
@@ -18,16 +19,23 @@ OPEN = "\x02"
 CLOSE = "\x03"
 
 
-def marked_body(body: str, marked: str | None) -> Markup:
-    """``body`` escaped, with the matched words in ``<mark>``.
+def unmarked(marked: str) -> str:
+    """The engine's highlighted text without its marks."""
+    return marked.replace(OPEN, "").replace(CLOSE, "")
 
-    A body that itself contains a marker character would make the marks
-    ambiguous: it is shown escaped, without highlighting.
-    """
-    if marked is None or OPEN in body or CLOSE in body:
+
+def _marks_fit(marked: str | None, body: str) -> TypeGuard[str]:
+    """Whether ``marked`` is ``body`` with marks and nothing else. A body that
+    itself contains a marker character would make the marks ambiguous, and
+    the highlight of other text (a post edited since) must never be shown."""
+    return marked is not None and OPEN not in body and CLOSE not in body and unmarked(marked) == body
+
+
+def marked_body(body: str, marked: str | None) -> Markup:
+    """``body`` escaped, with the matched words in ``<mark>``; without
+    highlighting where the marks do not fit it (``_marks_fit``)."""
+    if not _marks_fit(marked, body):
         return escape(body)
-    if marked.replace(OPEN, "").replace(CLOSE, "") != body:
-        return escape(body)  # never show text other than the post's own
     html = str(escape(marked)).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
     return Markup(html)
 
@@ -49,7 +57,7 @@ def marked_html(body: str, body_html: str | None, marked: str | None, root: str 
     if body_html is None:
         return marked_body(body, marked)
     body_html = rooted(body_html, root)
-    if marked is None or OPEN in body or CLOSE in body or marked.replace(OPEN, "").replace(CLOSE, "") != body:
+    if not _marks_fit(marked, body):
         return Markup(body_html)
     # The rendered text is html5ever's: &, < and > escaped, quotes not.
     words = sorted({html.escape(word, quote=False) for word in _MARKED.findall(marked)}, key=len, reverse=True)
