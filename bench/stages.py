@@ -109,7 +109,7 @@ RULES: tuple[Rule, ...] = (
     Rule(SESSION, "flask/sessions.py"),
     Rule(SESSION, "flask/json/tag.py"),  # the session cookie's tagged JSON
     Rule(SESSION, "flask_login/*"),
-    Rule(SESSION, "app/models/users.py", ("load_user",)),
+    Rule(SESSION, "app/models/viewer.py", ("load_user",)),
     Rule(SESSION, "app/models/sessions.py"),  # the login row's key digest
 
     # Making (and on a POST checking) the token: flask_wtf signs it with

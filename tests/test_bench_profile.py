@@ -104,9 +104,9 @@ SIGN = f"URLSafeSerializerMixin.dump_payload ({SITE}/itsdangerous/url_safe.py:56
     # SQL run from inside a template is query time, not Jinja.
     ((*REQUEST, *TEMPLATE, f"Query.__iter__ ({SITE}/sqlalchemy/orm/query.py:2800)", SQLITE), QUERY),
     # So is the user_loader's statement; the loader's own lines are the user load.
-    ((*REQUEST, f"_get_user ({SITE}/flask_login/utils.py:370)", f"load_user ({APP}/models/users.py:240)", SQL),
+    ((*REQUEST, f"_get_user ({SITE}/flask_login/utils.py:370)", f"load_user ({APP}/models/viewer.py:240)", SQL),
      QUERY),
-    ((*REQUEST, f"_get_user ({SITE}/flask_login/utils.py:370)", f"load_user ({APP}/models/users.py:238)"), SESSION),
+    ((*REQUEST, f"_get_user ({SITE}/flask_login/utils.py:370)", f"load_user ({APP}/models/viewer.py:238)"), SESSION),
     # A CSRF token made from a template is CSRF time, itsdangerous and all...
     ((*REQUEST, *TEMPLATE, f"generate_csrf ({SITE}/flask_wtf/csrf.py:55)", SIGN), CSRF),
     # ...while the same signing for the session cookie is the session's.

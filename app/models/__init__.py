@@ -7,7 +7,8 @@ from app.models.posts import Post, PostLike, PostTranslation
 from app.models.sessions import LoginSession
 from app.models.tags import PostMention, PostTag, Tag
 from app.models.tasks import ExportChunk, Task
-from app.models.users import ProfileStats, User, followers, load_user
+from app.models.users import ProfileStats, User, followers
+from app.models.viewer import Viewer, load_user
 from app.search import schema as search_schema
 
 # The full-text indexes of posts and usernames live outside the models
@@ -15,4 +16,5 @@ from app.search import schema as search_schema
 search_schema.attach(db.metadata)
 
 __all__ = ["ExportChunk", "LoginSession", "Message", "Notification", "Post", "PostLike", "PostMention", "PostTag",
-           "PostTranslation", "ProfileStats", "Tag", "Task", "UTCDateTime", "User", "followers", "load_user", "utcnow"]
+           "PostTranslation", "ProfileStats", "Tag", "Task", "UTCDateTime", "User", "Viewer", "followers", "load_user",
+           "utcnow"]

@@ -1,4 +1,4 @@
-"""Users, who follows whom, and the login that a session cookie names."""
+"""Users and who follows whom (the login a session cookie names: app/models/viewer.py)."""
 from __future__ import annotations
 
 import hashlib
@@ -13,10 +13,9 @@ from flask_login import UserMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import db, login
+from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.posts import Post
-from app.models.sessions import LoginSession, key_digest
 
 followers = sa.Table(
     "followers",
@@ -26,6 +25,17 @@ followers = sa.Table(
     # The primary key serves "whom does X follow"; this serves "who follows X".
     sa.Index("ix_followers_followed_id", "followed_id"),
 )
+
+
+class Profile(NamedTuple):
+    """What a profile page or popup shows of its user: plain values, not an
+    ORM object (the page only reads them, and loading the object cost more)."""
+
+    id: int
+    username: str
+    email: str
+    about_me: str | None
+    last_seen: datetime | None
 
 
 class ProfileStats(NamedTuple):
@@ -106,16 +116,16 @@ class User(UserMixin, db.Model):
         return db.session.scalar(_NAMED, {"name": username.lower()})
 
     @staticmethod
-    def profile(username: str, viewer: User | None) -> tuple[User, ProfileStats] | None:
+    def profile(username: str, viewer: object | None) -> tuple[Profile, ProfileStats] | None:
         """The user of that name (any case) and their counts, as ``viewer``
-        sees them, in one statement (a profile or its popup). Looked up by
-        name and then counted, they cost two: on PostgreSQL a round trip more."""
-        params = {"name": username.lower(), "viewer": viewer.id if viewer is not None else None}
-        row = db.session.execute(_PROFILE, params).first()
+        (anything with an ``id``) sees them, in one statement: a profile or
+        its popup. Looked up by name and then counted, they cost two: on
+        PostgreSQL a round trip more."""
+        params = {"name": username.lower(), "viewer": getattr(viewer, "id", None)}
+        row = db.session.connection().execute(_PROFILE, params).first()
         if row is None:
             return None
-        user, posts, followers_count, following_count, viewer_follows = row
-        return user, ProfileStats(posts, followers_count, following_count, bool(viewer_follows))
+        return Profile(*row[:5]), ProfileStats(*row[5:8], bool(row[8]))
 
     @staticmethod
     def by_email(email: str) -> sa.Select[tuple[User]]:
@@ -183,7 +193,7 @@ class User(UserMixin, db.Model):
     # login (a LoginSession row). Logging out deletes the row, so a saved
     # copy of either cookie stops working; a password change or "log out
     # everywhere" deletes every row of the user.
-    # Set by app.auth.sessions.begin_session and load_user; never stored (not
+    # Set by app.auth.sessions.begin_session and Viewer.user; never stored (not
     # a mapped column, so no annotation: declarative would try to map it).
     session_key = None
 
@@ -220,29 +230,11 @@ class User(UserMixin, db.Model):
 _NAMED = sa.select(User).where(sa.func.lower(User.username) == sa.bindparam("name"))
 # One statement for a profile or its popup. On your own profile "you follow"
 # stays false, as before, so the page shows no follow button for yourself.
-_PROFILE = _NAMED.add_columns(
+_PROFILE = sa.select(User.id, User.username, User.email, User.about_me, User.last_seen).where(
+    sa.func.lower(User.username) == sa.bindparam("name")).add_columns(
     sa.select(sa.func.count()).select_from(Post).where(Post.user_id == User.id).scalar_subquery(),
     sa.select(sa.func.count()).select_from(followers).where(followers.c.followed_id == User.id).scalar_subquery(),
     sa.select(sa.func.count()).select_from(followers).where(followers.c.follower_id == User.id).scalar_subquery(),
     sa.exists().where(followers.c.follower_id == sa.bindparam("viewer"), followers.c.followed_id == User.id,
                       followers.c.follower_id != followers.c.followed_id),
 )
-_LOGGED_IN = (sa.select(User).join(LoginSession, LoginSession.user_id == User.id)
-              .where(User.id == sa.bindparam("uid"), LoginSession.key_hash == sa.bindparam("key_hash")))
-
-
-@login.user_loader
-def load_user(user_id: str) -> User | None:
-    """The user a session or remember-me cookie names, if that login still
-    stands: one statement, the user joined to their login's row."""
-    number, _, key = user_id.partition(".")
-    try:
-        uid = int(number)
-    except ValueError:
-        return None
-    if not key or uid > 2**31 - 1:
-        return None
-    user = db.session.scalar(_LOGGED_IN, {"uid": uid, "key_hash": key_digest(key)})
-    if user is not None:
-        user.session_key = key
-    return user

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import g, has_request_context, session
 
+from app.models.viewer import Viewer
+
 
 def current_user_id() -> str | None:
     """The id of a user the request already loaded or carries in its session.
@@ -16,6 +18,8 @@ def current_user_id() -> str | None:
     if not has_request_context():
         return None
     user = g.get("_login_user") or g.get("flask_httpauth_user")
+    if isinstance(user, Viewer):
+        return str(user.known_id)
     if user is not None and getattr(user, "is_authenticated", False):
         # The id from the identity map, never ``user.id``: after a failed
         # commit the user is expired, and reloading it would raise (losing
