@@ -95,16 +95,16 @@ def test_a_profile_and_its_counts_in_one_statement(app):
     db.session.commit()
     db.session.refresh(john), db.session.refresh(susan)  # as a view has them: loaded
     with count_statements(db.engine) as statements:
-        found = User.profile("SUSAN", viewer=john)
+        found = User.profile("SUSAN", viewer_id=john.id)
     assert len(statements) == 1
 
     def shown(user: User) -> tuple:
         return (user.id, user.username, user.email, user.about_me, user.last_seen)
     assert found == (shown(susan), (2, 1, 0, True))
-    assert User.profile("susan", viewer=susan) == (shown(susan), (2, 1, 0, False))
-    assert User.profile("john", viewer=susan) == (shown(john), (0, 0, 1, False))
-    assert User.profile("john", viewer=None) == (shown(john), (0, 0, 1, False))
-    assert User.profile("nobody", viewer=john) is None
+    assert User.profile("susan", viewer_id=susan.id) == (shown(susan), (2, 1, 0, False))
+    assert User.profile("john", viewer_id=susan.id) == (shown(john), (0, 0, 1, False))
+    assert User.profile("john", viewer_id=None) == (shown(john), (0, 0, 1, False))
+    assert User.profile("nobody", viewer_id=john.id) is None
     assert susan.posts_count() == 2
 
 

@@ -29,7 +29,7 @@ def cookie_id(app: Flask) -> str:
 def stored(name: str, column: str) -> object:
     """The row as the database holds it now, from a fresh connection."""
     with db.engine.connect() as conn:
-        return conn.execute(sa.text(f'SELECT {column} FROM "user" WHERE username = :n'), {"n": name}).scalar()
+        return conn.execute(sa.select(getattr(User, column)).where(User.username == name)).scalar()
 
 
 def test_a_page_reads_the_viewer_from_the_row_and_builds_no_orm_object(app, cookie_id):
@@ -65,7 +65,7 @@ def test_the_viewer_uses_the_user_the_session_already_holds(app, cookie_id):
         viewer = load_user(cookie_id)
         loaded = db.session.scalar(sa.select(User).where(User.username == "susan"))
         viewer.about_me = "one object"  # no second object with the same identity
-        assert viewer.user is loaded and loaded.about_me == "one object"
+        assert viewer.orm_user() is loaded and loaded.about_me == "one object"
         db.session.commit()
     assert stored("susan", "about_me") == "one object"
 
@@ -73,7 +73,7 @@ def test_the_viewer_uses_the_user_the_session_already_holds(app, cookie_id):
 def test_the_viewer_can_author_a_post(app, cookie_id):
     with app.test_request_context("/"):
         viewer = load_user(cookie_id)
-        db.session.add(Post(body="mine", author=viewer.user))
+        db.session.add(Post(body="mine", author=viewer.orm_user()))
         db.session.commit()
         assert db.session.scalar(sa.select(Post.user_id)) == viewer.id
 
@@ -90,12 +90,7 @@ def test_last_seen_is_written_once_a_minute_not_on_every_request(app, cookie_id)
         viewer = load_user(cookie_id)
         assert viewer.seen() is True
         db.session.commit()
-    assert utcnow() - stored_last_seen() < timedelta(seconds=30)
-
-
-def stored_last_seen():  # type: ignore[no-untyped-def]
-    with db.engine.connect() as conn:
-        return conn.execute(sa.select(User.last_seen).where(User.username == "susan")).scalar()
+    assert utcnow() - stored("susan", "last_seen") < timedelta(seconds=30)
 
 
 def test_the_logs_name_the_viewer_even_after_a_failed_commit(app, cookie_id):

@@ -79,7 +79,7 @@ def explore() -> str:
 @bp.route("/user/<username>")
 @login_required
 def user(username: str) -> str:
-    profile, stats = User.profile(username, current_user) or abort(404)
+    profile, stats = User.profile(username, current_user.id) or abort(404)
     page = page_number()
     posts = PROFILE.page(page, current_user.id, profile_id=profile.id)
     return render_template(
@@ -92,7 +92,7 @@ def user(username: str) -> str:
 @login_required
 def user_popup(username: str) -> str:
     """The HTML fragment of a user popup: two statements (viewer, user with their counts)."""
-    profile, stats = User.profile(username, current_user) or abort(404)
+    profile, stats = User.profile(username, current_user.id) or abort(404)
     return render_template("main/user_popup.html", user=profile, stats=stats)
 
 

@@ -27,6 +27,11 @@ followers = sa.Table(
 )
 
 
+def visit_due(last_seen: datetime | None, interval_seconds: int) -> bool:
+    """Whether a visit now is to be recorded (User.seen, Viewer.seen)."""
+    return last_seen is None or (utcnow() - last_seen).total_seconds() >= interval_seconds
+
+
 class Profile(NamedTuple):
     """What a profile page or popup shows of its user: plain values, not an
     ORM object (the page only reads them, and loading the object cost more)."""
@@ -116,12 +121,12 @@ class User(UserMixin, db.Model):
         return db.session.scalar(_NAMED, {"name": username.lower()})
 
     @staticmethod
-    def profile(username: str, viewer: object | None) -> tuple[Profile, ProfileStats] | None:
-        """The user of that name (any case) and their counts, as ``viewer``
-        (anything with an ``id``) sees them, in one statement: a profile or
-        its popup. Looked up by name and then counted, they cost two: on
-        PostgreSQL a round trip more."""
-        params = {"name": username.lower(), "viewer": getattr(viewer, "id", None)}
+    def profile(username: str, viewer_id: int | None) -> tuple[Profile, ProfileStats] | None:
+        """The user of that name (any case) and their counts, as the user
+        ``viewer_id`` sees them, in one statement: a profile or its popup.
+        Looked up by name and then counted, they cost two: on PostgreSQL a
+        round trip more."""
+        params = {"name": username.lower(), "viewer": viewer_id}
         row = db.session.connection().execute(_PROFILE, params).first()
         if row is None:
             return None
@@ -158,9 +163,8 @@ class User(UserMixin, db.Model):
     def seen(self, interval_seconds: int = 60) -> bool:
         """Record a visit, at most once per ``interval_seconds``. Returns True
         when ``last_seen`` changed (the caller commits)."""
-        now = utcnow()
-        if self.last_seen is None or (now - self.last_seen).total_seconds() >= interval_seconds:
-            self.last_seen = now
+        if visit_due(self.last_seen, interval_seconds):
+            self.last_seen = utcnow()
             return True
         return False
 
@@ -193,7 +197,7 @@ class User(UserMixin, db.Model):
     # login (a LoginSession row). Logging out deletes the row, so a saved
     # copy of either cookie stops working; a password change or "log out
     # everywhere" deletes every row of the user.
-    # Set by app.auth.sessions.begin_session and Viewer.user; never stored (not
+    # Set by app.auth.sessions.begin_session and Viewer.orm_user; never stored (not
     # a mapped column, so no annotation: declarative would try to map it).
     session_key = None
 

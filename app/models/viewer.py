@@ -19,17 +19,16 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 
 from app.extensions import db, login
-from app.models.base import utcnow
 from app.models.sessions import LoginSession, key_digest
-from app.models.users import User
+from app.models.users import User, visit_due
 
 _MAPPER = User.__mapper__
-# What the row holds, in the order of COLUMNS: every column of User, so the
+# What the row holds, in the order of _COLUMNS: every column of User, so the
 # object built from it is whole and the ORM never reloads an attribute.
-KEYS: tuple[str, ...] = tuple(attr.key for attr in _MAPPER.column_attrs)
-COLUMNS = tuple(getattr(User, key) for key in KEYS)
+_KEYS: tuple[str, ...] = tuple(attr.key for attr in _MAPPER.column_attrs)
+_COLUMNS = tuple(getattr(User, key) for key in _KEYS)
 _OWN = frozenset(("_values", "_user", "session_key"))
-_LOGGED_IN = (sa.select(*COLUMNS).join(LoginSession, LoginSession.user_id == User.id)
+_LOGGED_IN = (sa.select(*_COLUMNS).join(LoginSession, LoginSession.user_id == User.id)
               .where(User.id == sa.bindparam("uid"), LoginSession.key_hash == sa.bindparam("key_hash")))
 
 
@@ -39,7 +38,7 @@ class Viewer(UserMixin):
     __slots__ = ("_values", "_user", "session_key")
 
     def __init__(self, row: Sequence[Any], session_key: str) -> None:
-        object.__setattr__(self, "_values", dict(zip(KEYS, row, strict=True)))
+        object.__setattr__(self, "_values", dict(zip(_KEYS, row, strict=True)))
         object.__setattr__(self, "_user", None)
         object.__setattr__(self, "session_key", session_key)
 
@@ -52,15 +51,11 @@ class Viewer(UserMixin):
     def get_id(self) -> str:
         return f"{self._values['id']}.{self.session_key}"
 
-    @property
-    def user(self) -> User:
+    def orm_user(self) -> User:
         """The User in this request's session: the one the session already
-        holds (a page that loaded the same row), or one built from the row."""
-        return self._orm()
-
-    def _orm(self) -> User:
-        # Not the property itself, from __getattr__: an AttributeError raised
-        # inside a property sends Python to __getattr__ for the property.
+        holds (a page that loaded the same row), or one built from the row.
+        A method, not a property: an AttributeError raised inside a property
+        would send Python to __getattr__, which asks for it again."""
         user = self._user
         if user is None:
             user = db.session.identity_map.get(_MAPPER.identity_key_from_primary_key((self._values["id"],)))
@@ -75,23 +70,22 @@ class Viewer(UserMixin):
 
     def seen(self, interval_seconds: int = 60) -> bool:
         """User.seen, without building the User on the minute's other requests."""
-        last = self._values["last_seen"] if self._user is None else self._user.last_seen
-        if last is not None and (utcnow() - last).total_seconds() < interval_seconds:
+        if self._user is None and not visit_due(self._values["last_seen"], interval_seconds):
             return False
-        return self._orm().seen(interval_seconds)
+        return self.orm_user().seen(interval_seconds)
 
     def __getattr__(self, name: str) -> Any:
         # Called only for what the Viewer itself lacks: a column's value
         # until the User exists, and anything else of the User's.
         if self._user is None and name in self._values:
             return self._values[name]
-        return getattr(self._orm(), name)
+        return getattr(self.orm_user(), name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _OWN:
             object.__setattr__(self, name, value)
         else:
-            setattr(self._orm(), name, value)  # tracked by the ORM, written at the commit
+            setattr(self.orm_user(), name, value)  # tracked by the ORM, written at the commit
 
     def __repr__(self) -> str:
         return f"<Viewer {self._values['username']}>"
