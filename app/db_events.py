@@ -101,6 +101,20 @@ def autocommit_reads(engine: sa.Engine) -> None:
             dbapi_connection.autocommit = False
 
 
+def describe_lazily(engine: sa.Engine) -> None:
+    """psycopg connections make cursors whose description is built when
+    read (app/db_cursor.py), unless the options chose a cursor class.
+    Imported here: a SQLite app never loads psycopg."""
+    from psycopg import Cursor
+
+    from app.db_cursor import LazyDescriptionCursor
+
+    @sa.event.listens_for(engine, "connect")
+    def lazy_cursors(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        if dbapi_connection.cursor_factory is Cursor:
+            dbapi_connection.cursor_factory = LazyDescriptionCursor
+
+
 def configure_engine(engine: sa.Engine) -> None:
     """Called in the app context, whose config holds the settings."""
     if engine.dialect.name != "sqlite":
@@ -110,9 +124,11 @@ def configure_engine(engine: sa.Engine) -> None:
             ping_idle_connections(engine, current_app.config["DB_PING_IDLE_SECONDS"])
         # A stricter isolation level promises one snapshot for all of a
         # request's reads, which reads outside a transaction would break.
-        if (engine.dialect.name == "postgresql" and engine.driver == "psycopg"
-                and current_app.config["DB_AUTOCOMMIT_READS"] and not options.get("isolation_level")):
+        psycopg = engine.dialect.name == "postgresql" and engine.driver == "psycopg"
+        if psycopg and current_app.config["DB_AUTOCOMMIT_READS"] and not options.get("isolation_level"):
             autocommit_reads(engine)
+        if psycopg:
+            describe_lazily(engine)
         return
     busy_timeout_ms = int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
 
