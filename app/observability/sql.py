@@ -1,4 +1,5 @@
-"""SQL statements: counted and timed by operation, and a warning for every
+"""SQL statements: counted and timed by operation (written to the metrics a
+second at a time, app/observability/tally.py), and a warning for every
 statement slower than SLOW_QUERY_MS."""
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 import sqlalchemy as sa
 from flask import Flask
 
-from app.observability.metrics import DB_DURATION, DB_STATEMENTS
+from app.observability import tally
 
 _STACK = "microblog.query_started"
 MAX_STATEMENT = 300  # characters of the statement kept in the warning; never its parameters
@@ -40,9 +41,7 @@ def watch_engine(app: Flask, engine: sa.Engine) -> None:
             return
         elapsed = time.perf_counter() - stack.pop()
         if counted:
-            op = operation(statement)
-            DB_STATEMENTS.labels(op).inc()
-            DB_DURATION.labels(op).observe(elapsed)
+            tally.statement(statement, elapsed)
         if elapsed * 1000 > threshold_ms:
             text = " ".join(statement.split())
             if len(text) > MAX_STATEMENT:
@@ -55,4 +54,4 @@ def watch_engine(app: Flask, engine: sa.Engine) -> None:
         if stack:
             stack.pop()
             if counted:
-                DB_STATEMENTS.labels(operation(context.statement or "")).inc()
+                tally.statement(context.statement or "", None)

@@ -1,5 +1,5 @@
-"""Request counts, durations and requests in progress, handed to
-prometheus-client a second at a time.
+"""Request counts, durations and requests in progress, and SQL statements'
+counts and durations, handed to prometheus-client a second at a time.
 
 Under gunicorn every counter increment, histogram observation and gauge
 change is a locked write to the worker's memory-mapped file, a handful of
@@ -10,6 +10,9 @@ gauge alone about 1% of a worker's time). So a request only puts (method,
 endpoint, status, seconds) on a queue and its token in a set, and a thread
 writes the totals once a second: one counter increment per series, the
 observations back to back, and the gauge's new value if it changed.
+
+SQL statements are tallied the same way: their counter and histogram writes
+cost about 5 µs of CPU a statement in process, 10-15 µs a page.
 
 The shared files therefore lag by up to a second, which a 15-second scrape
 interval never sees: a scrape flushes its own process first (``flush``), a
@@ -25,11 +28,15 @@ from collections import Counter as Tally
 from prometheus_client import Histogram
 
 from app.observability.background import Ticker
-from app.observability.metrics import HTTP_DURATION, HTTP_IN_PROGRESS, HTTP_REQUESTS
+from app.observability.metrics import DB_DURATION, DB_STATEMENTS, HTTP_DURATION, HTTP_IN_PROGRESS, HTTP_REQUESTS
 
 INTERVAL = 1.0  # seconds between flushes
 
 _queue: queue.SimpleQueue[tuple[str, str, int, float]] = queue.SimpleQueue()
+# (statement, seconds): seconds is None for a statement that failed (counted,
+# not timed). The statement is SQLAlchemy's own string, not a copy; its
+# operation is read by the flushing thread.
+_statements: queue.SimpleQueue[tuple[str, float | None]] = queue.SimpleQueue()
 _in_progress: set[int] = set()  # tokens of requests started and not yet ended
 _gauge_shows = 0
 _gauge_lock = threading.Lock()
@@ -50,9 +57,38 @@ def add(method: str, endpoint: str, status: int, seconds: float) -> None:
     _queue.put((method, endpoint, status, seconds))
 
 
+def statement(text: str, seconds: float | None) -> None:
+    """Count one SQL statement (``seconds`` None: it failed); also outside
+    requests (jobs, commands), so the thread is started here too."""
+    _flusher.ensure_running()
+    _statements.put((text, seconds))
+
+
+def _flush_statements() -> None:
+    from app.observability.sql import operation  # sql.py imports this module
+
+    counts: Tally[str] = Tally()
+    histograms: dict[str, Histogram] = {}
+    while True:
+        try:
+            text, seconds = _statements.get_nowait()
+        except queue.Empty:
+            break
+        op = operation(text)
+        counts[op] += 1
+        if seconds is not None:
+            histogram = histograms.get(op)
+            if histogram is None:
+                histogram = histograms[op] = DB_DURATION.labels(op)
+            histogram.observe(seconds)
+    for op, count in counts.items():
+        DB_STATEMENTS.labels(op).inc(count)
+
+
 def flush() -> None:
     """Write everything queued so far, and the number in progress now."""
     global _gauge_shows
+    _flush_statements()
     counts: Tally[tuple[str, str, int]] = Tally()
     histograms: dict[tuple[str, str], Histogram] = {}
     while True:
