@@ -148,8 +148,22 @@ def _retry_after_only_when_it_means_something(response: Response) -> Response:
     return response
 
 
+def _writes_only(check: Callable[[], None]) -> Callable[[], None]:
+    """The limiter's before-request check, run for writes only. For a read,
+    with every limit filtered out (``_only_writes_are_limited``), it still
+    resolved exemption scopes and meta limits: 2-3% of a page's CPU under
+    gunicorn (``make bench-profile``, /explore on PostgreSQL)."""
+    def check_writes() -> None:
+        if request.method not in SAFE_METHODS:
+            check()
+    return check_writes
+
+
 def init_app(app: Flask) -> None:
     # after_request functions run last-registered first: registered before
     # the limiter's own, this one runs after it has added its headers.
     app.after_request(_retry_after_only_when_it_means_something)
     limiter.init_app(app)
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:  # not with RATELIMIT_ENABLED off
+        hooks[hooks.index(limiter._check_request_limit)] = _writes_only(limiter._check_request_limit)

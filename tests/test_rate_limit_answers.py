@@ -51,6 +51,19 @@ def test_the_login_page_says_it_too(client, susan):
     assert "at most 5 every 15 minutes are allowed" in refused.get_data(as_text=True)
 
 
+def test_reads_still_answer_while_writes_are_refused(client, susan):
+    """The limiter is consulted for writes only (app/limits.py): the login
+    page itself still loads, with none of the limiter's headers, while its
+    form is refused."""
+    for _ in range(5):
+        client.post("/auth/login", data={"username": "susan", "password": "wrong"})
+    assert client.post("/auth/login", data={"username": "susan", "password": "wrong"}).status_code == 429
+    page = client.get("/auth/login")
+    assert page.status_code == 200
+    assert "X-RateLimit-Limit" not in page.headers and "Retry-After" not in page.headers
+    assert client.head("/auth/login").status_code == 200
+
+
 @pytest.mark.parametrize(("limit", "words"), [
     ("5 per 15 minutes", "5 every 15 minutes"),
     ("10 per hour", "10 an hour"),
