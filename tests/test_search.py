@@ -152,6 +152,22 @@ class TestHighlighting:
             'https://<mark>coffee</mark>.example/<mark>coffee</mark></a> &amp; <mark>coffee</mark>, not '
             + ("<mark>coffees</mark>" if "<mark>coffees</mark>" in body else "coffees"))  # stemmed on PostgreSQL
 
+    def test_a_result_is_its_list_article_with_marks(self, client, logged_in):
+        """A result is the post's kept list article with the highlighted body
+        put in (app/lists/rows.py); the marks never reach the kept article
+        that the feed and the profile show afterwards."""
+        post, = write(logged_in, "espresso before noon, espresso after")
+        article = re.compile(rf'<article[^>]*id="post-{post.id}".*?</article>', re.S)
+        listed = article.search(client.get("/explore").get_data(as_text=True)).group(0)
+        result = article.search(client.get("/search?q=espresso").get_data(as_text=True)).group(0)
+        assert result.count("<mark>espresso</mark>") == 2
+        # Apart from where its forms come back to (this page), the same article.
+        def unplaced(html: str) -> str:
+            return re.sub(r'(name="next" value="|\?next=)[^"]*', r"\1", html)
+        assert unplaced(result.replace("<mark>", "").replace("</mark>", "")) == unplaced(listed)
+        for path in ("/explore", f"/user/{logged_in.username}", "/index"):
+            assert "<mark>" not in client.get(path).get_data(as_text=True), path
+
     def test_a_post_quoting_the_marks_cannot_forge_them(self, client, logged_in):
         write(logged_in, "<mark>fake</mark> apple", "\x02apple\x03 inside markers", "x\x02 pear \x03y")
         page = client.get("/search?q=apple").get_data(as_text=True)

@@ -96,11 +96,15 @@ class PagePart(NamedTuple):
 class Article(NamedTuple):
     """A listed post's HTML around the page's own parts: ``head``, then the
     like form's hidden fields, then ``tail``, then the viewer's Edit and
-    Delete (``owner_actions()``), then ARTICLE_END."""
+    Delete (``owner_actions()``), then ARTICLE_END. ``head`` is ``top``, the
+    body, then ``bottom``: a search result puts its highlighted body between
+    the kept article's ``top`` and ``bottom``, instead of building it all."""
 
     url: str
     head: str
     tail: str
+    top: str
+    bottom: str
 
 
 ARTICLE_END = "</div></div></article>\n"
@@ -149,13 +153,13 @@ def build(post: Listed, site: Site, body: str) -> Article:
                 f'{dates.when(post.timestamp, language)}</time></a>',
     }
     action, label, pressed = ("unlike", words.unlike, "true") if post.liked else ("like", words.like, "false")
-    head = (
+    top = (
         f'<article class="d-flex gap-3 py-2 border-bottom post" id="post-{post.id}">{avatar}'
         f'<div class="flex-grow-1"><div class="small text-body-secondary">{said}{edited}</div>'
-        f'{_reply_line(post, post_prefix, words)}<div class="post-body">{body}</div>'
-        '<div class="post-actions small d-flex gap-3 align-items-center">'
-        f'<form class="like-form" method="post" action="{url}/{action}">'
+        f'{_reply_line(post, post_prefix, words)}<div class="post-body">'
     )
+    bottom = ('</div><div class="post-actions small d-flex gap-3 align-items-center">'
+              f'<form class="like-form" method="post" action="{url}/{action}">')
     tail = (
         f'<button type="submit" class="btn btn-link btn-sm p-0 like-button" aria-pressed="{pressed}">{label}</button>'
         f'</form><a class="like-count" href="{url}/likes">{words.likes(post.like_count)}</a>'
@@ -166,7 +170,7 @@ def build(post: Listed, site: Site, body: str) -> Article:
     if site.translate_to is not None and post.language and post.language != site.translate_to:
         tail += (f'<a class="translate-action" href="{url}" data-post-id="{post.id}" data-dest="{site.translate_to}">'
                  f'{words.translate}</a>')
-    return Article(url, head, tail)
+    return Article(url, f"{top}{body}{bottom}", tail, top, bottom)
 
 
 @lru_cache(maxsize=ARTICLES_KEPT)

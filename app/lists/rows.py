@@ -62,10 +62,12 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
     )
     rows = []
     for index, post in enumerate(posts):
-        # Search's highlighted bodies are that query's own: built, not kept.
-        kept = html.article(post, site) if bodies is None else html.build(post, site, escape(bodies[index]))
+        kept = html.article(post, site)
+        # Search's highlighted bodies are that query's own: put into the
+        # kept article, never kept themselves.
+        head = kept.head if bodies is None else f"{kept.top}{escape(bodies[index])}{kept.bottom}"
         rows.append(PostRow(post.id, kept.url, Markup(
-            f"{kept.head}{part.hidden}{kept.tail}{html.owner_actions(post, kept.url, part, words)}{html.ARTICLE_END}")))
+            f"{head}{part.hidden}{kept.tail}{html.owner_actions(post, kept.url, part, words)}{html.ARTICLE_END}")))
     return rows
 
 
