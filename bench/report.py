@@ -23,6 +23,8 @@ class PageResult:
     max_sql: int | None = None
     misses: list[str] = field(default_factory=list)
     expected_status: int = 200  # 304 for a feed revalidated with its ETag
+    # Every round's % (make bench --rounds): the row shows the median round.
+    round_pcts: list[float] = field(default_factory=list)
 
     @property
     def sql(self) -> int | None:
@@ -72,7 +74,10 @@ class _Table:
         )
 
     def judged(self, result: PageResult) -> str:
-        return self.row(result.path, result, str(result.sql), f"{result.pct:.1f}%", result.target, _verdict(result))
+        verdict = _verdict(result)
+        if len(result.round_pcts) > 1:  # how far apart the rounds were
+            verdict += f"  [rounds {min(result.round_pcts):.1f}-{max(result.round_pcts):.1f}%]"
+        return self.row(result.path, result, str(result.sql), f"{result.pct:.1f}%", result.target, verdict)
 
 
 def _verdict(result: PageResult) -> str:
@@ -89,7 +94,8 @@ def print_report(
     table = _Table([*pages, *(phase.result for phase in phases)])
     print(f"\nPages at 1x data: {settings['base_scale']}, logged in as {settings['user']}")
     print(f"wrk {settings['wrk']}; gunicorn {settings['gunicorn']}")
-    print("% = req/s as a percentage of hello world; CPU ms = gunicorn's CPU time per request;")
+    print("% = req/s as a percentage of hello world in the same round; each row is the page's median round,")
+    print("[rounds] the lowest and highest round; CPU ms = gunicorn's CPU time per request;")
     print("other = cores busy with other processes during the run (req/s is only comparable near 0)\n")
     print(table.header())
     print(table.row("hello world", hello, "-", "100.0%", "(this machine's ceiling)", ""))

@@ -195,25 +195,28 @@ def measure_page(server: Server, path: str, session: str | None, args: argparse.
                       other_load=run.other_load, status=status, expected_status=expected)
 
 
+def measure_listed(site: Site, page: Page, counted: dict, args: argparse.Namespace, log: IO[str]) -> PageResult:
+    """One page's req/s, with its SQL statements as ``count_sql`` counted them."""
+    path = site.path(page)
+    result = measure_page(site.server, path, site.session if page.logged_in else None, args, log,
+                          page.revalidate, page.language)
+    if counted["status"] != result.expected_status:
+        print(f"  warning: in-process GET {path} answered {counted['status']}", file=sys.stderr)
+    result.sql_statements = counted["statements"]
+    return result
+
+
 def measure_pages(site: Site, pages: Sequence[Page], args: argparse.Namespace, log: IO[str]) -> list[PageResult]:
     """Each page's SQL statements, then its req/s, without a target yet."""
     sql = count_sql(site, pages, log)
-    results = []
-    for page in pages:
-        path = site.path(page)
-        result = measure_page(site.server, path, site.session if page.logged_in else None, args, log,
-                              page.revalidate, page.language)
-        counted = sql[site.name(page)]
-        if counted["status"] != result.expected_status:
-            print(f"  warning: in-process GET {path} answered {counted['status']}", file=sys.stderr)
-        result.sql_statements = counted["statements"]
-        results.append(result)
-    return results
+    return [measure_listed(site, page, sql[site.name(page)], args, log) for page in pages]
 
 
-def judge(result: PageResult, baseline: PageResult, baseline_name: str, min_pct: float, max_sql: int) -> None:
-    """Set ``result``'s % of ``baseline``'s req/s, its targets, and what it missed."""
-    result.pct = 100 * result.wrk.requests_per_sec / baseline.wrk.requests_per_sec
+def judge(result: PageResult, baseline: PageResult, baseline_name: str, min_pct: float, max_sql: int,
+          pct: float | None = None) -> None:
+    """Set ``result``'s % of ``baseline``'s req/s (or ``pct``, worked out by
+    the caller), its targets, and what it missed."""
+    result.pct = 100 * result.wrk.requests_per_sec / baseline.wrk.requests_per_sec if pct is None else pct
     result.baseline = baseline_name
     result.min_pct, result.max_sql = min_pct, max_sql
     if result.pct < min_pct:
