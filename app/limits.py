@@ -151,8 +151,9 @@ def _retry_after_only_when_it_means_something(response: Response) -> Response:
 def _writes_only(check: Callable[[], None]) -> Callable[[], None]:
     """The limiter's before-request check, run for writes only. For a read,
     with every limit filtered out (``_only_writes_are_limited``), it still
-    resolved exemption scopes and meta limits: 2-3% of a page's CPU under
-    gunicorn (``make bench-profile``, /explore on PostgreSQL)."""
+    resolved exemption scopes and meta limits: most of the 3.8% of
+    /explore's CPU samples that were in the limiter (``make bench-profile``
+    on PostgreSQL, gunicorn)."""
     def check_writes() -> None:
         if request.method not in SAFE_METHODS:
             check()

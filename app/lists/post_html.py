@@ -94,17 +94,17 @@ class PagePart(NamedTuple):
 
 
 class Article(NamedTuple):
-    """A listed post's HTML around the page's own parts: ``head``, then the
-    like form's hidden fields, then ``tail``, then the viewer's Edit and
-    Delete (``owner_actions()``), then ARTICLE_END. ``head`` is ``top``, the
-    body, then ``bottom``: a search result puts its highlighted body between
-    the kept article's ``top`` and ``bottom``, instead of building it all."""
+    """A listed post's HTML around the page's own parts: ``top``, ``body``,
+    ``bottom``, then the like form's hidden fields, then ``tail``, then the
+    viewer's Edit and Delete (``owner_actions()``), then ARTICLE_END. A
+    search result writes its highlighted body in place of ``body``, instead
+    of building the whole article."""
 
     url: str
-    head: str
-    tail: str
     top: str
+    body: str
     bottom: str
+    tail: str
 
 
 ARTICLE_END = "</div></div></article>\n"
@@ -170,7 +170,7 @@ def build(post: Listed, site: Site, body: str) -> Article:
     if site.translate_to is not None and post.language and post.language != site.translate_to:
         tail += (f'<a class="translate-action" href="{url}" data-post-id="{post.id}" data-dest="{site.translate_to}">'
                  f'{words.translate}</a>')
-    return Article(url, f"{top}{body}{bottom}", tail, top, bottom)
+    return Article(url, top, body, bottom, tail)
 
 
 @lru_cache(maxsize=ARTICLES_KEPT)

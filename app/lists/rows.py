@@ -63,11 +63,12 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
     rows = []
     for index, post in enumerate(posts):
         kept = html.article(post, site)
-        # Search's highlighted bodies are that query's own: put into the
+        # Search's highlighted bodies are that query's own: written into the
         # kept article, never kept themselves.
-        head = kept.head if bodies is None else f"{kept.top}{escape(bodies[index])}{kept.bottom}"
+        body = kept.body if bodies is None else escape(bodies[index])
         rows.append(PostRow(post.id, kept.url, Markup(
-            f"{head}{part.hidden}{kept.tail}{html.owner_actions(post, kept.url, part, words)}{html.ARTICLE_END}")))
+            f"{kept.top}{body}{kept.bottom}{part.hidden}{kept.tail}"
+            f"{html.owner_actions(post, kept.url, part, words)}{html.ARTICLE_END}")))
     return rows
 
 
