@@ -138,23 +138,21 @@ def _ranked(rows: Sequence[Sequence[Any]], window: int, limit: int, offset: int)
     (id, highlight, timestamp) by score, ties newest first by timestamp, then
     id; ``older`` is set when the rows hold one past the window."""
     older = 1 if len(rows) > window else None
-    scored = sorted(((_score(marked), timestamp, id_, marked) for id_, marked, timestamp in rows[:window]),
-                    reverse=True)
-    return [Hit(id_, marked, older) for _, _, id_, marked in scored[offset:offset + limit]]
+    ranked = sorted(rows[:window], key=lambda row: (_score(row[1]), row[2], row[0]), reverse=True)
+    return [Hit(id_, marked, older) for id_, marked, _ in ranked[offset:offset + limit]]
 
 
 def _posts(ranked: bool, terms: list[Term], limit: int, offset: int) -> list[Hit]:
-    window = current_app.config["SEARCH_RANK_WINDOW"]
-    if db.engine.dialect.name == "sqlite":
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
         params: dict[str, object] = {"q": fts5(terms), "open": OPEN, "close": CLOSE}
-        if ranked:
-            rows = db.session.execute(SQLITE_WINDOW, {**params, "window_and_one": window + 1}).all()
-            return _ranked(rows, window, limit, offset)
-        statement = SQLITE_OLDER
     else:
-        statement = POSTGRES_RANKED if ranked else POSTGRES_OLDER
         params = {"q": tsquery(terms), "options": _HEADLINE_OPTIONS}
+    window = current_app.config["SEARCH_RANK_WINDOW"]
     params.update(window=window, window_and_one=window + 1, limit=limit, offset=offset)
+    if sqlite and ranked:
+        return _ranked(db.session.execute(SQLITE_WINDOW, params).all(), window, limit, offset)
+    statement = POSTGRES_RANKED if ranked else SQLITE_OLDER if sqlite else POSTGRES_OLDER
     return [Hit(*row) for row in db.session.execute(statement, params)]
 
 
