@@ -4,7 +4,7 @@ documents all carry it, so a user can quote it and an admin can find it."""
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 
 from flask import Flask, has_request_context, request
 from flask.wrappers import Response
@@ -19,7 +19,7 @@ _ENVIRON_KEY = "microblog.request_id"
 def request_id_from(environ: dict) -> str:
     """A sane incoming id from a WSGI environ, or a new one."""
     incoming = environ.get("HTTP_X_REQUEST_ID", "")
-    return incoming if _SANE.fullmatch(incoming) else uuid.uuid4().hex
+    return incoming if _SANE.fullmatch(incoming) else secrets.token_hex(16)
 
 
 def get_request_id() -> str | None:

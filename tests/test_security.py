@@ -24,6 +24,18 @@ def test_security_headers_on_every_response(client):
         assert "Strict-Transport-Security" not in headers  # off unless configured
 
 
+def test_a_header_a_view_set_is_kept_and_not_repeated(tmp_path):
+    app = create_app(config(f"sqlite:///{tmp_path / 'own.db'}"))
+
+    @app.route("/framed")
+    def framed():  # type: ignore[no-untyped-def]
+        return "ok", 200, {"x-frame-options": "SAMEORIGIN"}
+
+    headers = app.test_client().get("/framed").headers
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_pages_have_no_inline_scripts_or_styles(client, logged_in):
     client.post("/index", data={"post": "hi"})
     for path in ("/index", "/explore", "/user/susan", "/edit_profile", "/no/such/page"):
