@@ -29,12 +29,21 @@ from bench.client import log_in, wrk_headers
 from bench.common import ROOT, Server, gunicorn, measure, status_lua
 from bench.database import PASSWORD
 from bench.floor_app import STEPS
-from bench.pages import BASE_SCALE
+from bench.pages import BASE_SCALE, PAGES
 from bench.seeded import USER, busiest_tag, busiest_thread, seeded_env
 from bench.targets import RESULTS, describe_code, stamp
 
+# Paths make bench measures logged out (the login page, the feeds) are
+# measured logged out here too: logged in, /auth/login only redirects.
+LOGGED_OUT = frozenset(page.path for page in PAGES if not page.logged_in)
 DEFAULT_PAGES = ("/index", "/explore", "/user/user2", "/post/{thread}", "/messages", "/search?q=coffee")
 HELLO = "hello"
+
+
+def headers_for(spec: str, logged_in: list[str]) -> list[str]:
+    """wrk's headers for the page ``spec``: the logged-in ones, or the
+    same agent with no cookie for a page make bench measures logged out."""
+    return wrk_headers(None) if spec in LOGGED_OUT else logged_in
 
 
 def _servers(env: dict[str, str], log: IO[str], stack: ExitStack) -> dict[str, Server]:
@@ -88,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for spec in args.pages:
                 path = spec.format(thread=thread, tag=tag)
                 print(f"[{path}]", flush=True)
-                table.append((path, _rounds(servers, path, headers, args, log)))
+                table.append((path, _rounds(servers, path, headers_for(spec, headers), args, log)))
     _report(table)
     out = RESULTS / f"floor-{args.database}-{run}.json"
     out.write_text(json.dumps({"database": args.database, "code": describe_code(), "pages": [

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from bench.abrounds import Side
+from bench.client import wrk_headers
 from bench.common import Measurement, WrkResult
-from bench.floor import HELLO, _report
+from bench.floor import HELLO, _report, headers_for
 from bench.floor_app import STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,3 +130,14 @@ def test_the_report_marks_a_cell_whose_answers_were_errors(capsys: pytest.Captur
     _report([("/user/user2", sides)])
     out = capsys.readouterr().out
     assert "32.5%!" in out and "10.0% " in out and "not 200" in out
+
+
+def test_pages_make_bench_measures_logged_out_are_measured_logged_out() -> None:
+    # Logged in, /auth/login answers a redirect: every answer was non-200 and
+    # the row said nothing about the login page.
+    logged_in = wrk_headers("a-session")
+    assert headers_for("/auth/login", logged_in) == wrk_headers(None)
+    assert headers_for("/tag/{tag}/feed.atom", logged_in) == wrk_headers(None)
+    assert not any(h.startswith("Cookie:") for h in headers_for("/auth/login", logged_in))
+    assert headers_for("/index", logged_in) is logged_in
+    assert headers_for("/post/{thread}", logged_in) is logged_in
