@@ -14,7 +14,20 @@ from flask import Flask
 # checks, which read the job queue, while the jobs import observability's
 # metrics. Loaded in this order, each finds the other complete.
 import app.observability  # noqa: F401, I001
-from app import avatars, frame, i18n, jobs, limits, links, observability, request_id, security, translate, urls
+from app import (
+    avatars,
+    csrf_token,
+    frame,
+    i18n,
+    jobs,
+    limits,
+    links,
+    observability,
+    request_id,
+    security,
+    translate,
+    urls,
+)
 from app.extensions import bootstrap, csrf, db, login, mail, migrate
 from app.observability.logs import is_server_process
 from config import Config
@@ -132,6 +145,7 @@ def register_extensions(app: Flask) -> None:
     login.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
+    csrf_token.init_app(app)
     bootstrap.init_app(app)
     i18n.init_app(app)
     limits.init_app(app)

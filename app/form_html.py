@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import get_template_attribute, request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from app.csrf_token import csrf_token
 from app.forms import WebForm
 from app.i18n.dates import language
 from app.kept import kept
@@ -31,7 +31,7 @@ def form_html(form: WebForm | type[WebForm], **render_args: Any) -> Markup:
     must be hashable (``fields`` a tuple)."""
     if not isinstance(form, type):
         return Markup(get_template_attribute("_form.html", "render")(form, **render_args))
-    token = generate_csrf()  # the same token the form's own field writes (kept for the request)
+    token = csrf_token()  # the same token the form's own field writes (kept for the request)
     form_class: type[WebForm] = form
 
     def blank() -> str:

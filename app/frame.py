@@ -20,11 +20,11 @@ from collections.abc import Callable
 
 from flask import Flask, current_app, get_template_attribute, request
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from app.csrf_token import csrf_token
 from app.i18n import chooser_next
 from app.kept import kept
 from app.urls import template_url_for
@@ -38,7 +38,7 @@ MAX_KEPT = 256
 
 
 def _csrf(context: Context) -> str:
-    return str(escape(generate_csrf()))
+    return str(escape(csrf_token()))
 
 
 def _unread(context: Context) -> str:

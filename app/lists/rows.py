@@ -12,10 +12,10 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from flask import current_app, request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from app.avatars import avatar_path
+from app.csrf_token import csrf_token
 from app.i18n import dates
 from app.lists import post_html as html
 from app.lists.posts import Listed
@@ -58,7 +58,7 @@ def post_rows(posts: Sequence[Listed], viewer_id: int, bodies: Sequence[Markup] 
         viewer_id=viewer_id,
         # Editable if posted after this moment (one subtraction a page, not per post).
         edit_after=utcnow() - timedelta(minutes=config["POST_EDIT_MINUTES"]),
-        hidden=html.hidden_fields(generate_csrf(), back), delete_next=quote(back, safe="/"),
+        hidden=html.hidden_fields(csrf_token(), back), delete_next=quote(back, safe="/"),
     )
     rows = []
     for index, post in enumerate(posts):
