@@ -38,15 +38,19 @@ def csrf_token() -> str:
         return signed
     kept: dict[str, tuple[float, str]] = current_app.extensions[_KEY]
     secret = session.get(field)
+    if not isinstance(secret, str):
+        # A new visitor's secret, started here: kept from its second page on,
+        # so visitors who never come back (crawlers) do not churn the table.
+        return generate_csrf()
     now = time.monotonic()
-    entry = kept.get(secret) if isinstance(secret, str) else None
+    entry = kept.get(secret)
     if entry is not None and now - entry[0] < reuse_seconds(config.get("WTF_CSRF_TIME_LIMIT", 3600)):
         setattr(g, field, entry[1])
         return entry[1]
-    signed = generate_csrf()  # may start the session's secret
+    signed = generate_csrf()
     if len(kept) >= MAX_KEPT:
         kept.clear()
-    kept[session[field]] = (now, signed)
+    kept[secret] = (now, signed)
     return signed
 
 

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts import DuplicateAccount, spend_a_password_check
 from app.accounts import register as register_account
+from app.anonymous_page import anonymous_page
 from app.auth.email import request_password_reset
 from app.auth.forms import (
     ChangePasswordForm,
@@ -60,10 +61,14 @@ def login() -> str | Response:
 
 
 def _login_page(form: LoginForm | None) -> str:
-    # The blank form is written once per language (app/form_html.py): the
-    # login page is every visitor's first, and its form was most of its cost.
-    return render_template("auth/login.html", title=_("Sign In"),
-                           login_form=form_html(form or LoginForm, fields=LOGIN_FIELDS))
+    # The blank form is written once per language (app/form_html.py), and a
+    # GET's whole page once per address (app/anonymous_page.py): the login
+    # page is every visitor's first.
+    def render() -> str:
+        return render_template("auth/login.html", title=_("Sign In"),
+                               login_form=form_html(form or LoginForm, fields=LOGIN_FIELDS))
+
+    return render() if form is not None else anonymous_page("auth/login.html", render)
 
 
 @bp.route("/logout", methods=["GET", "POST"])
