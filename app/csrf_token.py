@@ -61,6 +61,12 @@ def reuse_seconds(time_limit: int | None) -> float:
 
 
 def init_app(app: Flask) -> None:
-    """After CSRFProtect: the templates' ``csrf_token()`` is this one."""
+    """After CSRFProtect: the templates' ``csrf_token()`` is this one. Its
+    context processor puts its own into every template's context, so this
+    one's runs after it, as well as replacing the global."""
     app.extensions[_KEY] = {}
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: _CONTEXT)
+
+
+_CONTEXT = {"csrf_token": csrf_token}

@@ -70,6 +70,25 @@ def test_a_session_is_handed_the_same_token_for_a_minute_then_a_new_one(
     assert client_posts(client, first) == 302  # the older one still lives out its hour
 
 
+def test_a_page_whose_only_token_is_the_templates_reuses_it_too(
+        app: Flask, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The inbox has no form of its own: its token is base.html's csrf_token().
+    client = signed_in(app, "susan")
+    client.get("/messages")
+    signings = []
+    original = flask_wtf.csrf.generate_csrf
+
+    def generate_csrf() -> str:
+        signings.append(clock.now)
+        return original()
+
+    monkeypatch.setattr(tokens, "generate_csrf", generate_csrf)
+    monkeypatch.setattr(flask_wtf.csrf, "generate_csrf", generate_csrf)
+    metas = {META_TOKEN.search(client.get("/messages").get_data(as_text=True)).group(1) for _ in range(3)}
+    assert len(metas) == 1
+    assert len(signings) <= 1
+
+
 def test_a_kept_token_never_goes_to_another_session(app: Flask, clock: Clock) -> None:
     susan, john = signed_in(app, "susan"), signed_in(app, "john")
     susans = page_token(susan)
