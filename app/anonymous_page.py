@@ -18,28 +18,19 @@ from collections.abc import Callable
 
 from flask import request, session
 from flask_login import current_user
-from markupsafe import Markup
 
-from app.csrf_token import csrf_token
+from app.csrf_token import kept_with_token
 from app.i18n.dates import language
-from app.kept import kept
 
 _KEY = "microblog_anonymous_pages"
 # Keyed by the address, which the visitor chooses: past this many the table
 # starts again rather than grow without bound.
 MAX_KEPT = 256
-# A NUL is in no token, address or translated word.
-_SLOT = "\x00csrf\x00"
 
 
 def anonymous_page(template: str, render: Callable[[], str]) -> str:
     """``render()``'s page (``template``'s), kept for logged-out visitors."""
     if current_user.is_authenticated or "_flashes" in session:
         return render()
-    token = csrf_token()
-
-    def blank() -> str:
-        return render().replace(token, _SLOT)
-
     key = (template, request.full_path, request.root_path, language())
-    return Markup(kept(_KEY, key, blank, MAX_KEPT).replace(_SLOT, token))
+    return kept_with_token(_KEY, key, render, MAX_KEPT)

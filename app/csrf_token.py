@@ -17,9 +17,13 @@ token from ``g``, where Flask-WTF keeps it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Hashable
 
 from flask import Flask, current_app, g, session
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from app.kept import kept
 
 _KEY = "microblog_csrf_tokens"
 # Past this many sessions' tokens the table starts again rather than grow.
@@ -27,6 +31,8 @@ MAX_KEPT = 4096
 # Reused for at most this share of the token's lifetime.
 _SHARE = 60
 _LONGEST = 60.0  # seconds, with no time limit at all
+# Stands for the token in kept HTML: a NUL is in no token, label or address.
+_SLOT = "\x00csrf\x00"
 
 
 def csrf_token() -> str:
@@ -60,6 +66,17 @@ def reuse_seconds(time_limit: int | None) -> float:
     return _LONGEST if time_limit is None else min(_LONGEST, time_limit / _SHARE)
 
 
+def kept_with_token(table: str, key: Hashable, build: Callable[[], str], limit: int) -> Markup:
+    """``build()``'s HTML, kept in ``table`` under ``key`` with a slot where
+    this request's token was (app/kept.py), and given back with the token of
+    each request that asks: the same bytes for every session but its token."""
+    token = csrf_token()
+    return Markup(kept(table, key, lambda: build().replace(token, _SLOT), limit).replace(_SLOT, token))
+
+
+_CONTEXT = {"csrf_token": csrf_token}
+
+
 def init_app(app: Flask) -> None:
     """After CSRFProtect: the templates' ``csrf_token()`` is this one. Its
     context processor puts its own into every template's context, so this
@@ -67,6 +84,3 @@ def init_app(app: Flask) -> None:
     app.extensions[_KEY] = {}
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: _CONTEXT)
-
-
-_CONTEXT = {"csrf_token": csrf_token}
